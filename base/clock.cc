@@ -1,0 +1,28 @@
+#include "base/clock.h"
+
+#include <time.h>
+
+#include <thread>
+
+namespace faultline {
+
+int64_t MonotonicNanos() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t WallMillis() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+int64_t Deadline::RemainingNanos() const {
+  int64_t left = at_ns_ - MonotonicNanos();
+  return left > 0 ? left : 0;
+}
+
+void SleepMillis(int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+}  // namespace faultline
