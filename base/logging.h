@@ -19,7 +19,9 @@ namespace internal {
 class LogMessage {
  public:
   explicit LogMessage(LogLevel level) : level_(level) {}
-  ~LogMessage() { LogLine(level_, stream_.str()); }
+  ~LogMessage() {
+    if (LogEnabled(level_)) LogLine(level_, stream_.str());
+  }
   std::ostringstream& stream() { return stream_; }
 
  private:
@@ -30,7 +32,5 @@ class LogMessage {
 
 }  // namespace faultline
 
-#define FL_LOG(level)                                              \
-  if (!::faultline::LogEnabled(::faultline::LogLevel::k##level)) { \
-  } else                                                           \
-    ::faultline::internal::LogMessage(::faultline::LogLevel::k##level).stream()
+// A single expression, so that `if (x) FL_LOG(Info) << ...;` has no dangling else.
+#define FL_LOG(level) ::faultline::internal::LogMessage(::faultline::LogLevel::k##level).stream()

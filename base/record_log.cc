@@ -64,6 +64,15 @@ FrameResult DecodeFrame(std::string_view data, std::string_view* payload, size_t
 
 }  // namespace
 
+DecodedFrame DecodeLogFrame(std::string_view data) {
+  DecodedFrame f;
+  FrameResult r = DecodeFrame(data, &f.payload, &f.frame_size, &f.reason);
+  f.status = r == FrameResult::kOk           ? FrameStatus::kOk
+             : r == FrameResult::kIncomplete ? FrameStatus::kIncomplete
+                                             : FrameStatus::kCorrupt;
+  return f;
+}
+
 void AppendLogFrame(std::string* out, std::string_view payload) {
   size_t start = out->size();
   PutU32(out, static_cast<uint32_t>(payload.size()));

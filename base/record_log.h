@@ -23,6 +23,16 @@ inline constexpr uint32_t kMaxLogRecordSize = 64u << 20;
 // Appends the frame of `payload` to `out`.
 void AppendLogFrame(std::string* out, std::string_view payload);
 
+// Decodes the frame at the start of `data` (also used for frames on the wire).
+enum class FrameStatus { kOk, kIncomplete, kCorrupt };
+struct DecodedFrame {
+  FrameStatus status;
+  std::string_view payload;  // kOk: points into `data`
+  size_t frame_size = 0;     // kOk: header + payload
+  std::string reason;        // otherwise: why
+};
+DecodedFrame DecodeLogFrame(std::string_view data);
+
 struct LogRecord {
   uint64_t offset;  // byte offset of the frame in the file
   std::string payload;

@@ -1,6 +1,10 @@
 #include "base/test_util.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -38,6 +42,61 @@ CommandResult RunCommand(const std::string& cmd) {
 std::string BinPath(const std::string& name) {
   const char* dir = std::getenv("FAULTLINE_BIN_DIR");
   return std::string(dir != nullptr ? dir : ".") + "/" + name;
+}
+
+TestProcess::TestProcess(std::vector<std::string> argv, const std::string& log_path,
+                         std::vector<std::string> extra_env) {
+  // Everything the child needs is built before fork: after it, only exec-safe calls.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  for (auto& e : extra_env) env_strings.push_back(std::move(e));
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork");
+  if (pid_ == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  ::setpgid(pid_, pid_);
+}
+
+TestProcess::~TestProcess() {
+  if (running()) {
+    Signal(SIGKILL);
+    WaitFor(10'000);
+  }
+}
+
+void TestProcess::Signal(int sig) {
+  if (running()) ::kill(-pid_, sig);
+}
+
+int TestProcess::WaitFor(int64_t timeout_ms) {
+  if (pid_ <= 0 || reaped_) return -1;
+  for (int64_t waited = 0; waited <= timeout_ms; waited += 5) {
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      return status;
+    }
+    ::usleep(5000);
+  }
+  return -1;
 }
 
 }  // namespace faultline

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace faultline {
 
@@ -27,5 +29,27 @@ CommandResult RunCommand(const std::string& cmd);
 
 // Path of a built executable: $FAULTLINE_BIN_DIR/name (set by CTest).
 std::string BinPath(const std::string& name);
+
+// A child process for integration tests: fork + exec with stdout/stderr to a file, in its own
+// process group, killed (SIGKILL to the group) when the object dies or the test process dies
+// (PR_SET_PDEATHSIG). Tests only: the harness has its own node control.
+class TestProcess {
+ public:
+  TestProcess(std::vector<std::string> argv, const std::string& log_path,
+              std::vector<std::string> extra_env = {});
+  ~TestProcess();
+  TestProcess(const TestProcess&) = delete;
+  TestProcess& operator=(const TestProcess&) = delete;
+
+  int pid() const { return pid_; }
+  void Signal(int sig);  // to the whole group
+  // Waits up to `timeout_ms` for the process to exit; returns its wait status, or -1.
+  int WaitFor(int64_t timeout_ms);
+  bool running() const { return pid_ > 0 && !reaped_; }
+
+ private:
+  int pid_ = -1;
+  bool reaped_ = false;
+};
 
 }  // namespace faultline

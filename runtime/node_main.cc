@@ -7,12 +7,21 @@
 #include "base/failpoint.h"
 #include "base/version.h"
 #include "runtime/failpoints.h"
+#include "runtime/node_commands.h"
 
 namespace {
 
 constexpr const char* kUsage = R"(faultline-node: a process of the Faultline stream runtime
 
 Usage:
+  faultline-node coordinator --config FILE [--restore chk-N]
+  faultline-node worker --config FILE --id ID
+  faultline-node example-config --workers N --mode MODE --dir DIR
+                 [--backend memory|rocksdb] [--job count|window-count] [--slots S]
+  faultline-node produce --config FILE --count N [--keys K] [--rate R] [--start-id I]
+                 [--seed S] [--final-watermark]
+  faultline-node consume --config FILE [--uncommitted] [--follow]
+  faultline-node admin --config FILE [--node ID] status | failpoint NAME SPEC
   faultline-node failpoints      list every failpoint site with a one-line description
   faultline-node --help          this text
   faultline-node --version       the version
@@ -42,6 +51,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "failpoints") return ListFailpoints();
+  using namespace faultline::runtime;
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "coordinator") return CoordinatorCommand(rest);
+  if (args[0] == "worker") return WorkerCommand(rest);
+  if (args[0] == "example-config") return ExampleConfigCommand(rest);
+  if (args[0] == "produce") return ProduceCommand(rest);
+  if (args[0] == "consume") return ConsumeCommand(rest);
+  if (args[0] == "admin") return AdminCommand(rest);
   std::fprintf(stderr, "faultline-node: unknown command '%s' (see --help)\n", args[0].c_str());
   return 2;
 }

@@ -1,0 +1,524 @@
+#include "checkers/history.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace faultline::checkers {
+namespace {
+
+// `s` equals the literal `lit`, whose length the caller has matched: a few compares, not a
+// library call.
+template <size_t N>
+bool Is(std::string_view s, const char (&lit)[N]) {
+  return std::memcmp(s.data(), lit, N - 1) == 0;
+}
+
+uint64_t HashKey(std::string_view s) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, s.data() + i, 8);
+    h = (h ^ chunk) * 0xFF51AFD7ED558CCDULL;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ tail) * 0xC4CEB9FE1A85EC53ULL;
+  return h ^ (h >> 29);
+}
+
+}  // namespace
+
+// The members a known line type may carry; the rest are ignored.
+struct HistoryReader::Fields {
+  const JsonMember* type = nullptr;
+  const JsonMember* t = nullptr;
+  const JsonMember* id = nullptr;
+  const JsonMember* key = nullptr;
+  const JsonMember* partition = nullptr;
+  const JsonMember* offset = nullptr;
+  const JsonMember* event_time = nullptr;
+  const JsonMember* count = nullptr;
+  const JsonMember* committed = nullptr;
+  const JsonMember* start = nullptr;
+  const JsonMember* end = nullptr;
+  const JsonMember* fault = nullptr;
+  const JsonMember* target = nullptr;
+  const JsonMember* phase = nullptr;
+  const JsonMember* event = nullptr;
+  const JsonMember* checkpoint = nullptr;
+  const JsonMember* mode = nullptr;
+  const JsonMember* job = nullptr;
+  const JsonMember* scenario = nullptr;
+  const JsonMember* seed = nullptr;
+  const JsonMember* window_size = nullptr;
+
+  void Set(std::string_view n, const JsonMember* m) {
+    switch (n.size()) {
+      case 1:
+        if (n[0] == 't') t = m;
+        break;
+      case 2:
+        if (Is(n, "id")) id = m;
+        break;
+      case 3:
+        if (Is(n, "key"))
+          key = m;
+        else if (Is(n, "end"))
+          end = m;
+        else if (Is(n, "job"))
+          job = m;
+        break;
+      case 4:
+        if (Is(n, "type"))
+          type = m;
+        else if (Is(n, "mode"))
+          mode = m;
+        else if (Is(n, "seed"))
+          seed = m;
+        break;
+      case 5:
+        if (Is(n, "count"))
+          count = m;
+        else if (Is(n, "start"))
+          start = m;
+        else if (Is(n, "fault"))
+          fault = m;
+        else if (Is(n, "phase"))
+          phase = m;
+        else if (Is(n, "event"))
+          event = m;
+        break;
+      case 6:
+        if (Is(n, "offset"))
+          offset = m;
+        else if (Is(n, "target"))
+          target = m;
+        break;
+      case 8:
+        if (Is(n, "scenario")) scenario = m;
+        break;
+      case 9:
+        if (Is(n, "partition"))
+          partition = m;
+        else if (Is(n, "committed"))
+          committed = m;
+        break;
+      case 10:
+        if (Is(n, "event_time"))
+          event_time = m;
+        else if (Is(n, "checkpoint"))
+          checkpoint = m;
+        break;
+      case 11:
+        if (Is(n, "window_size")) window_size = m;
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+namespace {
+
+Status Missing(std::string_view type, const char* name) {
+  return Status::Corruption(std::string(type) + " line has no \"" + name + "\"");
+}
+
+Status Mistyped(std::string_view type, const char* name, const char* expected) {
+  return Status::Corruption(std::string(type) + " line: \"" + name + "\" must be " + expected);
+}
+
+// Fast accessors for the hot lines: the value if the member is there with the right type.
+bool IntOf(const JsonMember* m, int64_t* out) {
+  if (m != nullptr && m->is_int) {
+    *out = m->int_value;
+    return true;
+  }
+  return m != nullptr && m->kind == JsonMember::Kind::kNumber && ParseJsonInt64(m->raw, out);
+}
+
+bool IdOf(const JsonMember* m, uint64_t* out) {
+  if (m != nullptr && m->is_int && m->int_value >= 0) {
+    *out = static_cast<uint64_t>(m->int_value);
+    return true;
+  }
+  return m != nullptr && m->kind == JsonMember::Kind::kNumber && ParseJsonUint64(m->raw, out);
+}
+
+// Optional boolean, true when absent.
+bool CommittedOf(const JsonMember* m, bool* out) {
+  *out = m == nullptr || m->kind != JsonMember::Kind::kFalse;
+  return m == nullptr || m->kind == JsonMember::Kind::kTrue || m->kind == JsonMember::Kind::kFalse;
+}
+
+// The Status-returning accessors name the member and the line type in their errors.
+Status GetInt(const JsonMember* m, std::string_view type, const char* name, int64_t* out) {
+  if (IntOf(m, out)) return Status::Ok();
+  if (m == nullptr) return Missing(type, name);
+  if (m->kind != JsonMember::Kind::kNumber || !ParseJsonInt64(m->raw, out)) {
+    return Mistyped(type, name, "an integer");
+  }
+  return Status::Ok();
+}
+
+template <typename T>
+Status GetIntAs(const JsonMember* m, std::string_view type, const char* name, T* out) {
+  int64_t v;
+  RETURN_IF_ERROR(GetInt(m, type, name, &v));
+  if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
+    return Mistyped(type, name, "an integer in range");
+  }
+  *out = static_cast<T>(v);
+  return Status::Ok();
+}
+
+Status GetId(const JsonMember* m, std::string_view type, uint64_t* out) {
+  if (IdOf(m, out)) return Status::Ok();
+  if (m == nullptr) return Missing(type, "id");
+  if (m->kind != JsonMember::Kind::kNumber || !ParseJsonUint64(m->raw, out)) {
+    return Mistyped(type, "id", "a non-negative integer");
+  }
+  return Status::Ok();
+}
+
+Status GetCommitted(const JsonMember* m, std::string_view type, bool* out) {
+  return CommittedOf(m, out) ? Status::Ok() : Mistyped(type, "committed", "true or false");
+}
+
+// The text of a member: strings decoded, any other value as its JSON text.
+std::string Text(const JsonMember* m, std::string* scratch) {
+  if (m == nullptr) return "";
+  if (m->kind != JsonMember::Kind::kString) return std::string(m->raw);
+  if (!m->escaped) return std::string(m->raw);
+  DecodeJsonString(m->raw, scratch);
+  return *scratch;
+}
+
+Status GetString(const JsonMember* m, std::string_view type, const char* name, std::string* scratch,
+                 std::string* out) {
+  if (m == nullptr) return Missing(type, name);
+  if (m->kind != JsonMember::Kind::kString) return Mistyped(type, name, "a string");
+  *out = Text(m, scratch);
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::optional<Mode> ParseMode(std::string_view name) {
+  if (name == "at-most-once") return Mode::kAtMostOnce;
+  if (name == "at-least-once") return Mode::kAtLeastOnce;
+  if (name == "exactly-once") return Mode::kExactlyOnce;
+  return std::nullopt;
+}
+
+std::string_view ModeName(Mode mode) {
+  switch (mode) {
+    case Mode::kAtMostOnce:
+      return "at-most-once";
+    case Mode::kAtLeastOnce:
+      return "at-least-once";
+    case Mode::kExactlyOnce:
+      return "exactly-once";
+  }
+  return "?";
+}
+
+std::optional<JobKind> ParseJobKind(std::string_view name) {
+  if (name == "count") return JobKind::kCount;
+  if (name == "window-count" || name == "window") return JobKind::kWindowCount;
+  return std::nullopt;
+}
+
+std::string_view JobKindName(JobKind job) {
+  return job == JobKind::kCount ? "count" : "window-count";
+}
+
+bool History::HasPhase(std::string_view phase) const {
+  return std::any_of(phases.begin(), phases.end(),
+                     [&](const PhaseEvent& p) { return p.phase == phase; });
+}
+
+uint32_t HistoryReader::InternKey(std::string_view key) {
+  if (2 * (history_.keys.size() + 1) > key_slots_.size()) {
+    key_slots_.assign(std::max<size_t>(64, 4 * key_slots_.size()), kNoKey);
+    for (uint32_t k = 0; k < history_.keys.size(); ++k) {
+      size_t s = key_hashes_[k] & (key_slots_.size() - 1);
+      while (key_slots_[s] != kNoKey) s = (s + 1) & (key_slots_.size() - 1);
+      key_slots_[s] = k;
+    }
+  }
+  const uint64_t h = HashKey(key);
+  size_t s = h & (key_slots_.size() - 1);
+  for (; key_slots_[s] != kNoKey; s = (s + 1) & (key_slots_.size() - 1)) {
+    uint32_t k = key_slots_[s];
+    if (key_hashes_[k] == h && history_.keys[k] == key) return k;
+  }
+  auto index = static_cast<uint32_t>(history_.keys.size());
+  key_slots_[s] = index;
+  history_.keys.emplace_back(key);
+  key_hashes_.push_back(h);
+  return index;
+}
+
+Status HistoryReader::Feed(std::string_view data) {
+  size_t pos = 0;
+  if (!pending_.empty()) {
+    const void* nl = std::memchr(data.data(), '\n', data.size());
+    if (nl == nullptr) {
+      pending_.append(data);
+      return Status::Ok();
+    }
+    pos = static_cast<const char*>(nl) - data.data() + 1;
+    pending_.append(data.substr(0, pos - 1));
+    std::string line = std::move(pending_);
+    pending_.clear();
+    RETURN_IF_ERROR(ParseLine(line));
+  }
+  while (pos < data.size()) {
+    const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
+    if (nl == nullptr) {
+      pending_.assign(data.substr(pos));
+      break;
+    }
+    size_t next = static_cast<const char*>(nl) - data.data();
+    RETURN_IF_ERROR(ParseLine(data.substr(pos, next - pos)));
+    pos = next + 1;
+  }
+  return Status::Ok();
+}
+
+void HistoryReader::ReserveFor(uint64_t total_bytes, uint64_t bytes_so_far) {
+  if (bytes_so_far == 0 || total_bytes <= bytes_so_far) return;
+  const double scale = 1.05 * static_cast<double>(total_bytes) / static_cast<double>(bytes_so_far);
+  auto reserve = [scale](auto* v) {
+    v->reserve(static_cast<size_t>(scale * static_cast<double>(v->size())) + 16);
+  };
+  reserve(&history_.inputs);
+  reserve(&history_.outputs);
+  reserve(&history_.windows);
+}
+
+Result<History> HistoryReader::Finish() {
+  if (!pending_.empty()) {
+    std::string line = std::move(pending_);
+    pending_.clear();
+    RETURN_IF_ERROR(ParseLine(line));
+  }
+  auto& h = history_;
+  // Each end closes the earliest open begin of the same fault and target, in time order; an
+  // end with no begin is ignored.
+  std::stable_sort(fault_edges_.begin(), fault_edges_.end(),
+                   [](const FaultEdge& a, const FaultEdge& b) { return a.t < b.t; });
+  std::vector<size_t> open;  // indices into h.faults
+  for (FaultEdge& edge : fault_edges_) {
+    if (edge.begin) {
+      open.push_back(h.faults.size());
+      h.faults.push_back({std::move(edge.fault), std::move(edge.target), edge.t, kNever});
+      continue;
+    }
+    auto it = std::find_if(open.begin(), open.end(), [&](size_t f) {
+      return h.faults[f].fault == edge.fault && h.faults[f].target == edge.target;
+    });
+    if (it != open.end()) {
+      h.faults[*it].end = edge.t;
+      open.erase(it);
+    }
+  }
+  fault_edges_.clear();
+  std::stable_sort(
+      h.faults.begin(), h.faults.end(),
+      [](const FaultInterval& a, const FaultInterval& b) { return a.begin < b.begin; });
+  std::stable_sort(h.checkpoints.begin(), h.checkpoints.end(),
+                   [](const CheckpointEvent& a, const CheckpointEvent& b) { return a.t < b.t; });
+  return std::move(history_);
+}
+
+Status HistoryReader::ParseLine(std::string_view line) {
+  uint64_t line_no = ++history_.lines;
+  if ((line.empty() || line[0] != '{') &&
+      line.find_first_not_of(" \t\r") == std::string_view::npos) {
+    return Status::Ok();  // blank
+  }
+  members_.clear();
+  Fields f;
+  Status s = ScanJsonObjectLine(line, &members_);
+  if (s.ok()) {
+    for (const JsonMember& m : members_) {
+      if (!m.name_escaped) {
+        f.Set(m.name, &m);
+      } else {
+        DecodeJsonString(m.name, &scratch_);
+        f.Set(scratch_, &m);
+      }
+    }
+    s = ParseFields(f);
+  }
+  if (!s.ok()) return Status::Corruption("line " + std::to_string(line_no) + ": " + s.message());
+  return Status::Ok();
+}
+
+bool HistoryReader::KeyOf(const JsonMember* m, uint32_t* out) {
+  if (m == nullptr) return false;
+  if (m->kind == JsonMember::Kind::kString && !m->escaped) {
+    *out = InternKey(m->raw);
+  } else if (m->kind == JsonMember::Kind::kString || m->kind == JsonMember::Kind::kNumber) {
+    *out = InternKey(Text(m, &scratch_));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Status HistoryReader::GetKey(const JsonMember* m, std::string_view type, uint32_t* out) {
+  if (KeyOf(m, out)) return Status::Ok();
+  return m == nullptr ? Missing(type, "key") : Mistyped(type, "key", "a string");
+}
+
+Status HistoryReader::ParseInput(const Fields& f) {
+  InputEvent e{0, 0, 0, 0, 0, 0};
+  int64_t partition = 0;
+  if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && KeyOf(f.key, &e.key) &&
+      IntOf(f.partition, &partition) && partition >= INT32_MIN && partition <= INT32_MAX &&
+      IntOf(f.offset, &e.offset) && IntOf(f.event_time, &e.event_time)) {
+    e.partition = static_cast<int32_t>(partition);
+    history_.end_t = std::max(history_.end_t, e.t);
+    history_.inputs.push_back(e);
+    return Status::Ok();
+  }
+  // Say which member is wrong.
+  constexpr std::string_view type = "input";
+  RETURN_IF_ERROR(GetInt(f.t, type, "t", &e.t));
+  RETURN_IF_ERROR(GetId(f.id, type, &e.id));
+  RETURN_IF_ERROR(GetKey(f.key, type, &e.key));
+  RETURN_IF_ERROR(GetIntAs(f.partition, type, "partition", &e.partition));
+  RETURN_IF_ERROR(GetInt(f.offset, type, "offset", &e.offset));
+  return GetInt(f.event_time, type, "event_time", &e.event_time);
+}
+
+Status HistoryReader::ParseOutput(const Fields& f) {
+  OutputEvent e{0, 0, 0, kNoKey, true};
+  if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && IntOf(f.count, &e.count) &&
+      (f.key == nullptr || KeyOf(f.key, &e.key)) && CommittedOf(f.committed, &e.committed)) {
+    history_.end_t = std::max(history_.end_t, e.t);
+    history_.outputs.push_back(e);
+    return Status::Ok();
+  }
+  constexpr std::string_view type = "output";
+  RETURN_IF_ERROR(GetInt(f.t, type, "t", &e.t));
+  RETURN_IF_ERROR(GetId(f.id, type, &e.id));
+  RETURN_IF_ERROR(GetInt(f.count, type, "count", &e.count));
+  if (f.key != nullptr) RETURN_IF_ERROR(GetKey(f.key, type, &e.key));
+  return GetCommitted(f.committed, type, &e.committed);
+}
+
+Status HistoryReader::ParseFields(const Fields& f) {
+  if (f.type == nullptr) return Status::Corruption("the object has no \"type\" member");
+  if (f.type->kind != JsonMember::Kind::kString) {
+    return Status::Corruption("\"type\" must be a string");
+  }
+  const std::string decoded_type = f.type->escaped ? Text(f.type, &scratch_) : std::string();
+  const std::string_view type = f.type->escaped ? std::string_view(decoded_type) : f.type->raw;
+  if (type.size() == 5 && Is(type, "input")) return ParseInput(f);
+  if (type.size() == 6 && Is(type, "output")) return ParseOutput(f);
+  History& h = history_;
+  int64_t t = 0;
+  if (type != "meta") {
+    if (type != "window" && type != "fault" && type != "runtime" && type != "phase") {
+      return Status::Ok();  // an unknown type: ignored
+    }
+    RETURN_IF_ERROR(GetInt(f.t, type, "t", &t));
+    h.end_t = std::max(h.end_t, t);
+  }
+  if (type == "window") {
+    WindowEvent e{t, 0, 0, 0, 0, true};
+    RETURN_IF_ERROR(GetKey(f.key, type, &e.key));
+    RETURN_IF_ERROR(GetInt(f.start, type, "start", &e.start));
+    RETURN_IF_ERROR(GetInt(f.end, type, "end", &e.end));
+    RETURN_IF_ERROR(GetInt(f.count, type, "count", &e.count));
+    RETURN_IF_ERROR(GetCommitted(f.committed, type, &e.committed));
+    h.windows.push_back(e);
+  } else if (type == "fault") {
+    std::string phase;
+    RETURN_IF_ERROR(GetString(f.phase, type, "phase", &scratch_, &phase));
+    if (f.fault == nullptr) return Missing(type, "fault");
+    std::string fault = Text(f.fault, &scratch_);
+    std::string target = Text(f.target, &scratch_);
+    if (phase == "begin" || phase == "end") {  // other phases are ignored
+      fault_edges_.push_back({t, phase == "begin", std::move(fault), std::move(target)});
+    }
+  } else if (type == "runtime") {
+    std::string event = Text(f.event, &scratch_);
+    if (event == "checkpoint-completed" && f.checkpoint != nullptr) {
+      int64_t id;
+      RETURN_IF_ERROR(GetInt(f.checkpoint, type, "checkpoint", &id));
+      h.checkpoints.push_back({t, id});
+    }
+  } else if (type == "phase") {
+    std::string phase;
+    RETURN_IF_ERROR(GetString(f.phase, type, "phase", &scratch_, &phase));
+    h.phases.push_back({t, std::move(phase)});
+  } else if (!h.meta.present) {  // meta: the first one counts
+    h.meta.present = true;
+    if (f.mode != nullptr)
+      RETURN_IF_ERROR(GetString(f.mode, type, "mode", &scratch_, &h.meta.mode));
+    if (f.job != nullptr) RETURN_IF_ERROR(GetString(f.job, type, "job", &scratch_, &h.meta.job));
+    h.meta.scenario = Text(f.scenario, &scratch_);
+    if (f.seed != nullptr) {
+      uint64_t seed;
+      if (f.seed->kind != JsonMember::Kind::kNumber || !ParseJsonUint64(f.seed->raw, &seed)) {
+        return Mistyped(type, "seed", "a non-negative integer");
+      }
+      h.meta.seed = seed;
+    }
+    if (f.window_size != nullptr) {
+      int64_t size;
+      RETURN_IF_ERROR(GetInt(f.window_size, type, "window_size", &size));
+      if (size <= 0) return Mistyped(type, "window_size", "positive");
+      h.meta.window_size = size;
+    }
+  }
+  return Status::Ok();
+}
+
+Result<History> ParseHistory(std::string_view text) {
+  HistoryReader reader;
+  RETURN_IF_ERROR(reader.Feed(text));
+  return reader.Finish();
+}
+
+Result<History> ReadHistoryFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError("open " + path, errno);
+  HistoryReader reader;
+  std::string buf(size_t{8} << 20, '\0');
+  Status status;
+  struct stat st;
+  const uint64_t size = ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  uint64_t done = 0;
+  while (true) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      status = Status::IoError("read " + path, errno);
+      break;
+    }
+    if (n == 0) break;
+    status = reader.Feed(std::string_view(buf.data(), static_cast<size_t>(n)));
+    if (!status.ok()) break;
+    if (done == 0) reader.ReserveFor(size, static_cast<uint64_t>(n));
+    done += static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+  if (!status.ok()) return status.WithContext(path);
+  auto history = reader.Finish();
+  if (!history.ok()) return history.status().WithContext(path);
+  return history;
+}
+
+}  // namespace faultline::checkers

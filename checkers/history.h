@@ -1,0 +1,149 @@
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "checkers/json_line.h"
+
+namespace faultline::checkers {
+
+// The delivery mode a history was recorded under (DESIGN.md §2).
+enum class Mode { kAtMostOnce, kAtLeastOnce, kExactlyOnce };
+std::optional<Mode> ParseMode(std::string_view name);  // "exactly-once", ...
+std::string_view ModeName(Mode mode);
+
+// The keyed operator of the job: `count` or `window-count`.
+enum class JobKind { kCount, kWindowCount };
+std::optional<JobKind> ParseJobKind(std::string_view name);  // "count", "window-count"
+std::string_view JobKindName(JobKind job);
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();  // "no such time"
+constexpr uint32_t kNoKey = std::numeric_limits<uint32_t>::max();
+
+// The history's events, compact and typed (DESIGN.md §3). Keys are interned: events hold an
+// index into History::keys. Times `t` are nanoseconds since the run started.
+struct InputEvent {
+  int64_t t;
+  uint64_t id;
+  int64_t offset;
+  int64_t event_time;
+  uint32_t key;
+  int32_t partition;
+};
+
+struct OutputEvent {
+  int64_t t;
+  uint64_t id;
+  int64_t count;
+  uint32_t key;  // kNoKey when the line names none
+  bool committed;
+};
+
+struct WindowEvent {
+  int64_t t;
+  int64_t start;
+  int64_t end;
+  int64_t count;
+  uint32_t key;
+  bool committed;
+};
+
+// A fault from its `begin` line to its `end` line (end == kNever: never healed in the history).
+struct FaultInterval {
+  std::string fault;   // "kill", "partition", ...
+  std::string target;  // "worker-1"; non-string targets are kept as their JSON text
+  int64_t begin;
+  int64_t end;
+};
+
+struct CheckpointEvent {
+  int64_t t;
+  int64_t id;
+};
+
+struct PhaseEvent {
+  int64_t t;
+  std::string phase;
+};
+
+struct HistoryMeta {
+  bool present = false;
+  std::string scenario;
+  std::string mode;  // as written; may be empty or unknown
+  std::string job;
+  std::optional<uint64_t> seed;
+  std::optional<int64_t> window_size;  // event-time units; the window job's tumbling size
+};
+
+// A parsed history.jsonl. A plain value; thread-compatible.
+struct History {
+  HistoryMeta meta;
+  std::vector<std::string> keys;  // interned key names
+  std::vector<InputEvent> inputs;
+  std::vector<OutputEvent> outputs;          // committed and uncommitted, in line order
+  std::vector<WindowEvent> windows;          // committed and uncommitted, in line order
+  std::vector<FaultInterval> faults;         // sorted by begin
+  std::vector<CheckpointEvent> checkpoints;  // completed checkpoints, sorted by t
+  std::vector<PhaseEvent> phases;            // in line order
+  uint64_t lines = 0;                        // lines read, blank ones included
+  int64_t end_t = 0;                         // the largest `t` of any line
+
+  bool HasPhase(std::string_view phase) const;
+};
+
+// HistoryReader turns history.jsonl text into a History, one chunk at a time, so that a large
+// file is never held in memory whole. Lines are JSON objects with a "type" member; unknown
+// types and unknown members are ignored, blank lines are skipped. A malformed line (bad JSON,
+// a missing or mistyped required member) makes Feed()/Finish() return Corruption whose message
+// starts with "line N: ". Thread-compatible: one reader per history.
+class HistoryReader {
+ public:
+  HistoryReader() = default;
+  HistoryReader(const HistoryReader&) = delete;
+  HistoryReader& operator=(const HistoryReader&) = delete;
+
+  // Parses every complete line of `data`; a trailing partial line waits for the next call.
+  Status Feed(std::string_view data);
+  // A hint: `bytes_so_far` of `total_bytes` have been fed; event vectors are sized for the
+  // rest at the same mix, so that they are not copied as they grow.
+  void ReserveFor(uint64_t total_bytes, uint64_t bytes_so_far);
+  // Parses the last line (it may lack a newline) and returns the history. Call once.
+  Result<History> Finish();
+
+ private:
+  struct FaultEdge {  // a fault line, paired into intervals by Finish()
+    int64_t t;
+    bool begin;
+    std::string fault;
+    std::string target;
+  };
+
+  struct Fields;
+  Status ParseLine(std::string_view line);
+  Status ParseFields(const Fields& f);
+  Status ParseInput(const Fields& f);
+  Status ParseOutput(const Fields& f);
+  bool KeyOf(const JsonMember* m, uint32_t* out);
+  Status GetKey(const JsonMember* m, std::string_view type, uint32_t* out);
+  uint32_t InternKey(std::string_view key);
+
+  History history_;
+  std::string pending_;               // an incomplete last line carried between Feed() calls
+  std::vector<uint32_t> key_slots_;   // open addressing: indices into history_.keys
+  std::vector<uint64_t> key_hashes_;  // per key
+  std::vector<FaultEdge> fault_edges_;
+  std::vector<JsonMember> members_;
+  std::string scratch_;
+};
+
+// Reads and parses a history file; errors name the file and the line.
+Result<History> ReadHistoryFile(const std::string& path);
+// Parses history text held in memory (tests, tools).
+Result<History> ParseHistory(std::string_view text);
+
+}  // namespace faultline::checkers

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "checkers/history.h"
+
+namespace faultline::checkers {
+
+constexpr uint32_t kNoInput = UINT32_MAX;
+
+// IdIndex maps record ids to their input events in O(1): a flat array when the ids are dense
+// (the generator numbers them), an open-addressing table otherwise. The first input line of an
+// id is its canonical input; a later line with the same id is a repeat, ignored by checkers.
+// Immutable after construction; thread-safe for readers.
+class IdIndex {
+ public:
+  explicit IdIndex(const std::vector<InputEvent>& inputs);
+
+  // The canonical input with `id`, or kNoInput.
+  uint32_t Find(uint64_t id) const;
+  bool IsCanonical(uint32_t input) const { return !repeat_[input]; }
+
+ private:
+  uint32_t* Slot(uint64_t id);
+
+  bool dense_ = true;
+  uint64_t min_id_ = 0;
+  uint64_t mask_ = 0;
+  std::vector<uint32_t> slots_;     // dense: by id - min_id_; hashed: by hash, kNoInput = empty
+  std::vector<uint64_t> slot_ids_;  // hashed only: the id held by each slot
+  std::vector<uint8_t> repeat_;
+};
+
+// RecordIndex relates the count job's outputs to its inputs: which input each output belongs
+// to, each input's committed outputs, and which committed output first showed each distinct
+// (id, count) pair in observation order (by `t`, then line order). Built once per check in
+// linear time; immutable after; thread-safe for readers.
+class RecordIndex {
+ public:
+  explicit RecordIndex(const History& history);
+
+  const IdIndex& ids() const { return ids_; }
+  // The canonical input of output `o`'s id, or kNoInput (an id never input).
+  uint32_t InputOf(size_t o) const { return output_input_[o]; }
+  // Indices of the committed outputs of `input`, in line order.
+  std::span<const uint32_t> CommittedOutputs(uint32_t input) const {
+    return {committed_.data() + starts_[input], committed_.data() + starts_[input + 1]};
+  }
+  // Output `o` is committed, belongs to an input, and is the first observed with its count.
+  bool IsFirstPair(size_t o) const { return first_pair_[o] != 0; }
+  // Per input: `t` of its first committed output; kNever if none or a repeat input.
+  const std::vector<int64_t>& delivered_times() const { return delivered_t_; }
+  // Per input: the count its first observed committed output carries (valid if delivered).
+  int64_t first_count(uint32_t input) const { return first_count_[input]; }
+  // Per key: number of distinct input ids.
+  int64_t distinct_inputs(uint32_t key) const { return key_inputs_[key]; }
+
+ private:
+  IdIndex ids_;
+  std::vector<uint32_t> output_input_;
+  std::vector<uint32_t> starts_;  // CSR: committed_[starts_[i], starts_[i+1]) are input i's
+  std::vector<uint32_t> committed_;
+  std::vector<uint8_t> first_pair_;
+  std::vector<int64_t> delivered_t_;
+  std::vector<int64_t> first_count_;
+  std::vector<int64_t> key_inputs_;
+};
+
+// True when output `a` was observed before output `b`: by time, then by line order.
+inline bool ObservedBefore(const std::vector<OutputEvent>& outputs, uint32_t a, uint32_t b) {
+  return outputs[a].t != outputs[b].t ? outputs[a].t < outputs[b].t : a < b;
+}
+
+// Of `items` (a key and the line index where it was seen), the line of the first sighting of
+// each distinct key, in line order. Used to count distinct ids, pairs or windows.
+template <typename Key>
+std::vector<uint32_t> FirstLineOfEachKey(std::vector<std::pair<Key, uint32_t>> items) {
+  std::sort(items.begin(), items.end());
+  std::vector<uint32_t> firsts;
+  for (size_t k = 0; k < items.size(); ++k) {
+    if (k == 0 || items[k].first != items[k - 1].first) firsts.push_back(items[k].second);
+  }
+  std::sort(firsts.begin(), firsts.end());
+  return firsts;
+}
+
+}  // namespace faultline::checkers

@@ -1,0 +1,53 @@
+#include "checkers/results_json.h"
+
+#include "base/file.h"
+
+namespace faultline::checkers {
+
+nlohmann::json ResultsToJson(const CheckResult& result, const std::string& history_path) {
+  nlohmann::json j;
+  if (result.verdict == Verdict::kUnknown) {
+    j["valid"] = "unknown";
+  } else {
+    j["valid"] = result.verdict == Verdict::kValid;
+  }
+  j["mode"] = result.mode ? nlohmann::json(std::string(ModeName(*result.mode))) : nlohmann::json();
+  j["job"] = std::string(JobKindName(result.job));
+  j["scenario"] = result.scenario;
+  j["seed"] = result.seed ? nlohmann::json(*result.seed) : nlohmann::json();
+  j["history"] = history_path;
+  j["unknown_reasons"] = result.unknown_reasons;
+  const HistoryStats& s = result.stats;
+  j["stats"] = {{"lines", s.lines},
+                {"inputs", s.inputs},
+                {"outputs", s.outputs},
+                {"uncommitted_outputs", s.uncommitted_outputs},
+                {"windows", s.windows},
+                {"faults", s.faults},
+                {"checkpoints_completed", s.checkpoints},
+                {"end_t", s.end_t}};
+  nlohmann::json checkers = nlohmann::json::object();
+  for (const CheckerResult& c : result.checkers) {
+    nlohmann::json cj = {{"valid", c.valid}, {"applicable", c.applicable}, {"clean", c.clean()}};
+    nlohmann::json examples = nlohmann::json::object();
+    for (const Anomaly& a : c.anomalies) {
+      cj[a.name] = a.count;
+      examples[a.name] = a.examples;
+    }
+    for (const auto& [name, value] : c.details.items()) cj[name] = value;
+    if (!c.anomalies.empty()) cj["examples"] = std::move(examples);
+    checkers[c.name] = std::move(cj);
+  }
+  j["checkers"] = std::move(checkers);
+  return j;
+}
+
+Status WriteResultsJson(const std::string& path, const CheckResult& result,
+                        const std::string& history_path) {
+  std::string text = ResultsToJson(result, history_path)
+                         .dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += '\n';
+  return WriteFileAtomic(path, text);
+}
+
+}  // namespace faultline::checkers

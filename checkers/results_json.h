@@ -1,0 +1,23 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "base/status.h"
+#include "checkers/result.h"
+
+namespace faultline::checkers {
+
+// results.json, the stable record of a check that reports read (docs/results-format.md):
+//   {"valid": true|false|"unknown", "mode", "job", "scenario", "seed", "history",
+//    "unknown_reasons": [...], "stats": {...},
+//    "checkers": {"delivery": {"valid", "applicable", "clean", "lost", "duplicated",
+//                              "unexpected", "examples": {"lost": [...], ...}}, ...}}
+// `history_path` is recorded as given.
+nlohmann::json ResultsToJson(const CheckResult& result, const std::string& history_path);
+
+// Serialises ResultsToJson() (pretty, invalid UTF-8 replaced) and writes it atomically.
+Status WriteResultsJson(const std::string& path, const CheckResult& result,
+                        const std::string& history_path);
+
+}  // namespace faultline::checkers

@@ -1,0 +1,82 @@
+#pragma once
+
+// Test helpers: histories written line by line. Tests only.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "checkers/check.h"
+#include "checkers/history.h"
+
+namespace faultline::checkers::testing {
+
+// HistoryText builds history.jsonl text in the DESIGN.md §3 format, one call per line.
+// Not thread-safe.
+class HistoryText {
+ public:
+  HistoryText& Meta(std::string_view mode, std::string_view job = "count",
+                    std::string_view extra = "") {
+    return Line("{\"type\":\"meta\",\"scenario\":\"test\",\"mode\":\"" + std::string(mode) +
+                "\",\"job\":\"" + std::string(job) + "\",\"seed\":7" + std::string(extra) + "}");
+  }
+  HistoryText& Input(int64_t t, uint64_t id, std::string_view key, int partition = 0,
+                     int64_t offset = -1, int64_t event_time = 0) {
+    if (offset < 0) offset = static_cast<int64_t>(id);
+    return Line(Head(t, "input") + ",\"id\":" + std::to_string(id) + Key(key) + ",\"partition\":" +
+                std::to_string(partition) + ",\"offset\":" + std::to_string(offset) +
+                ",\"event_time\":" + std::to_string(event_time) + ",\"value\":1}");
+  }
+  HistoryText& Output(int64_t t, uint64_t id, std::string_view key, int64_t count,
+                      bool committed = true) {
+    return Line(Head(t, "output") + ",\"id\":" + std::to_string(id) + Key(key) +
+                ",\"count\":" + std::to_string(count) + Committed(committed));
+  }
+  HistoryText& Window(int64_t t, std::string_view key, int64_t start, int64_t end, int64_t count,
+                      bool committed = true) {
+    return Line(Head(t, "window") + Key(key) + ",\"start\":" + std::to_string(start) + ",\"end\":" +
+                std::to_string(end) + ",\"count\":" + std::to_string(count) + Committed(committed));
+  }
+  HistoryText& Fault(int64_t t, std::string_view fault, std::string_view target,
+                     std::string_view phase) {
+    return Line(Head(t, "fault") + ",\"fault\":\"" + std::string(fault) + "\",\"target\":\"" +
+                std::string(target) + "\",\"phase\":\"" + std::string(phase) + "\"}");
+  }
+  HistoryText& Checkpoint(int64_t t, int64_t id) {
+    return Line(Head(t, "runtime") +
+                ",\"node\":\"coordinator\",\"event\":\"checkpoint-completed\",\"checkpoint\":" +
+                std::to_string(id) + "}");
+  }
+  HistoryText& Phase(int64_t t, std::string_view phase) {
+    return Line(Head(t, "phase") + ",\"phase\":\"" + std::string(phase) + "\"}");
+  }
+  // The phases of a run that reached quiescence.
+  HistoryText& FinalRead(int64_t t) { return Phase(t, "final-read").Phase(t + 1, "done"); }
+  HistoryText& Line(const std::string& line) {
+    text_ += line + "\n";
+    return *this;
+  }
+
+  const std::string& str() const { return text_; }
+  // Parses the text; a parse error is a test bug, so it aborts with the message.
+  History Parse() const {
+    auto h = ParseHistory(text_);
+    if (!h.ok()) std::abort();
+    return std::move(h).value();
+  }
+  CheckResult Check(CheckOptions options = {}) const { return checkers::Check(Parse(), options); }
+
+ private:
+  static std::string Head(int64_t t, std::string_view type) {
+    return "{\"t\":" + std::to_string(t) + ",\"type\":\"" + std::string(type) + "\"";
+  }
+  static std::string Key(std::string_view key) { return ",\"key\":\"" + std::string(key) + "\""; }
+  static std::string Committed(bool committed) {
+    return committed ? ",\"committed\":true}" : ",\"committed\":false}";
+  }
+
+  std::string text_;
+};
+
+}  // namespace faultline::checkers::testing

@@ -1,0 +1,218 @@
+#include "checkers/windows.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace faultline::checkers {
+namespace {
+
+constexpr size_t kMaxListed = 10;  // results listed in one example
+
+struct WindowKey {
+  uint32_t key;
+  int64_t start;
+  int64_t end;
+  bool operator==(const WindowKey&) const = default;
+};
+
+struct WindowKeyHash {
+  size_t operator()(const WindowKey& k) const {
+    uint64_t h = k.key * 0x9E3779B97F4A7C15ULL;
+    h ^= static_cast<uint64_t>(k.start) * 0xC2B2AE3D27D4EB4FULL;
+    h ^= static_cast<uint64_t>(k.end) * 0x165667B19E3779F9ULL;
+    return h ^ (h >> 31);
+  }
+};
+
+int64_t FloorMod(int64_t a, int64_t m) {
+  int64_t r = a % m;
+  return r < 0 ? r + m : r;
+}
+
+// The window's key, bounds and batch count, with the context of its first input (or of the
+// span [t, t] when it has none).
+nlohmann::json WindowExample(const History& history, const WindowTable::Window& w, int64_t t,
+                             const ContextBuilder& context) {
+  nlohmann::json e = {{"start", w.start}, {"end", w.end}, {"expected", w.expected}};
+  if (w.first_input != kNoInput) {
+    context.AddInput(history.inputs[w.first_input], w.delivered_t, t, &e);
+  } else {
+    e["key"] = context.KeyName(w.key);
+    context.AddSpan(t, t, &e);
+  }
+  return e;
+}
+
+nlohmann::json ResultsJson(const History& history, const std::vector<uint32_t>& lines) {
+  nlohmann::json results = nlohmann::json::array();
+  for (size_t k = 0; k < lines.size() && k < kMaxListed; ++k) {
+    const WindowEvent& r = history.windows[lines[k]];
+    results.push_back({{"t", r.t}, {"count", r.count}, {"committed", r.committed}});
+  }
+  return results;
+}
+
+// The distinct counts among `lines`, each with its first line.
+std::vector<uint32_t> DistinctCounts(const History& history, const std::vector<uint32_t>& lines) {
+  std::vector<std::pair<int64_t, uint32_t>> counts;
+  for (uint32_t l : lines) counts.push_back({history.windows[l].count, l});
+  return FirstLineOfEachKey(std::move(counts));
+}
+
+}  // namespace
+
+WindowTable::WindowTable(const History& history, const IdIndex& ids)
+    : size_(history.meta.window_size), delivered_t_(history.inputs.size(), kNever) {
+  int64_t align = 0;
+  for (const WindowEvent& w : history.windows) {
+    if (w.end <= w.start || (size_ && w.end - w.start != *size_)) continue;
+    size_ = w.end - w.start;
+    align = FloorMod(w.start, *size_);
+    break;
+  }
+  std::unordered_map<WindowKey, uint32_t, WindowKeyHash> slot_of;
+  std::vector<uint32_t> last_slot(history.keys.size(), kNoInput);  // per key: a cache
+  auto find_or_add = [&](uint32_t key, int64_t start, int64_t end) {
+    uint32_t cached = last_slot[key];
+    if (cached != kNoInput && windows_[cached].start == start && windows_[cached].end == end) {
+      return cached;
+    }
+    auto [it, inserted] =
+        slot_of.try_emplace(WindowKey{key, start, end}, static_cast<uint32_t>(windows_.size()));
+    if (inserted) {
+      windows_.emplace_back();
+      windows_.back().key = key;
+      windows_.back().start = start;
+      windows_.back().end = end;
+    }
+    last_slot[key] = it->second;
+    return it->second;
+  };
+  std::vector<uint32_t> input_slot(history.inputs.size(), kNoInput);
+  for (uint32_t i = 0; i < history.inputs.size(); ++i) {
+    if (!ids.IsCanonical(i)) continue;
+    const InputEvent& in = history.inputs[i];
+    int64_t start = size_ ? in.event_time - FloorMod(in.event_time - align, *size_) : 0;
+    uint32_t slot = find_or_add(in.key, start, size_ ? start + *size_ : 0);
+    Window& w = windows_[slot];
+    if (w.expected++ == 0) w.first_input = i;
+    input_slot[i] = slot;
+  }
+  for (uint32_t l = 0; l < history.windows.size(); ++l) {
+    const WindowEvent& r = history.windows[l];
+    Window& w = windows_[find_or_add(r.key, r.start, r.end)];
+    if (r.committed) {
+      w.committed.push_back(l);
+      w.delivered_t = std::min(w.delivered_t, r.t);
+    } else {
+      w.uncommitted.push_back(l);
+    }
+  }
+  for (uint32_t i = 0; i < history.inputs.size(); ++i) {
+    if (input_slot[i] != kNoInput) delivered_t_[i] = windows_[input_slot[i]].delivered_t;
+  }
+}
+
+CheckerResult CheckWindowDelivery(const History& history, const WindowTable& table,
+                                  const ContextBuilder& context) {
+  CheckerResult r = CheckerResult::Make("delivery", {"lost", "duplicated", "unexpected"});
+  Anomaly& lost = r.anomalies[0];
+  Anomaly& duplicated = r.anomalies[1];
+  Anomaly& unexpected = r.anomalies[2];
+  for (const WindowTable::Window& w : table.windows()) {
+    if (w.expected > 0 && w.committed.empty()) {
+      lost.Note([&] { return WindowExample(history, w, kNever, context); });
+    } else if (w.expected == 0 && !w.committed.empty()) {
+      unexpected.Note([&] {
+        nlohmann::json e = WindowExample(history, w, history.windows[w.committed[0]].t, context);
+        e["results"] = ResultsJson(history, w.committed);
+        return e;
+      });
+    } else if (w.committed.size() > 1) {
+      duplicated.NoteMany(static_cast<int64_t>(w.committed.size()) - 1, [&] {
+        nlohmann::json e =
+            WindowExample(history, w, history.windows[w.committed.back()].t, context);
+        e["results"] = ResultsJson(history, w.committed);
+        return e;
+      });
+    }
+  }
+  return r;
+}
+
+CheckerResult CheckWindows(const History& history, const WindowTable& table,
+                           const ContextBuilder& context) {
+  CheckerResult r = CheckerResult::Make("windows", {"mismatched"});
+  Anomaly& mismatched = r.anomalies[0];
+  int64_t missing = 0, extra = 0, differing = 0, under = 0, over = 0, with_input = 0;
+  for (const WindowTable::Window& w : table.windows()) {
+    if (w.expected > 0) ++with_input;
+    if (w.committed.empty()) {
+      if (w.expected == 0) continue;  // only seen uncommitted: a visibility matter
+      ++missing;
+      mismatched.Note([&] {
+        nlohmann::json e = WindowExample(history, w, kNever, context);
+        e["problem"] = "missing";
+        return e;
+      });
+      continue;
+    }
+    if (w.expected == 0) {  // results for a window no input fell in
+      ++extra;
+      mismatched.Note([&] {
+        const WindowEvent& result = history.windows[w.committed[0]];
+        nlohmann::json e = WindowExample(history, w, result.t, context);
+        e["problem"] = "extra";
+        e["results"] = ResultsJson(history, w.committed);
+        return e;
+      });
+      continue;
+    }
+    for (uint32_t l : DistinctCounts(history, w.committed)) {
+      const WindowEvent& result = history.windows[l];
+      if (result.count == w.expected) continue;
+      ++differing;
+      (result.count < w.expected ? under : over)++;
+      mismatched.Note([&] {
+        nlohmann::json e = WindowExample(history, w, result.t, context);
+        e["problem"] = "differs";
+        e["count"] = result.count;
+        e["t"] = result.t;
+        return e;
+      });
+    }
+  }
+  r.details = {{"window_size", table.size() ? nlohmann::json(*table.size()) : nlohmann::json()},
+               {"windows", with_input},
+               {"missing", missing},
+               {"extra", extra},
+               {"differing", differing},
+               {"undercounted", under},
+               {"overcounted", over}};
+  return r;
+}
+
+CheckerResult CheckWindowVisibility(const History& history, const WindowTable& table,
+                                    const ContextBuilder& context) {
+  CheckerResult r = CheckerResult::Make("visibility", {"aborted-reads"});
+  Anomaly& aborted = r.anomalies[0];
+  for (const WindowTable::Window& w : table.windows()) {
+    if (w.uncommitted.empty()) continue;
+    for (uint32_t l : DistinctCounts(history, w.uncommitted)) {
+      const WindowEvent& seen = history.windows[l];
+      bool became_committed = std::any_of(w.committed.begin(), w.committed.end(), [&](uint32_t c) {
+        return history.windows[c].count == seen.count;
+      });
+      if (became_committed) continue;
+      aborted.Note([&] {
+        nlohmann::json e = WindowExample(history, w, seen.t, context);
+        e["count"] = seen.count;
+        e["t"] = seen.t;
+        return e;
+      });
+    }
+  }
+  return r;
+}
+
+}  // namespace faultline::checkers

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "checkers/context.h"
+#include "checkers/history.h"
+#include "checkers/index.h"
+#include "checkers/result.h"
+
+namespace faultline::checkers {
+
+// WindowTable groups the window job's inputs and window results by (key, window). Each input
+// falls in the tumbling window of its event time; the size comes from the meta line's
+// `window_size`, else from the first window result (end - start), and windows are aligned
+// like that result. When neither exists, each key's inputs form one window [0, 0).
+// Immutable after construction; thread-safe for readers.
+class WindowTable {
+ public:
+  struct Window {
+    uint32_t key;
+    int64_t start;
+    int64_t end;
+    int64_t expected = 0;  // distinct inputs in it: the count recomputed in batch
+    uint32_t first_input = kNoInput;
+    std::vector<uint32_t> committed;    // indices of committed window lines, line order
+    std::vector<uint32_t> uncommitted;  // indices of uncommitted window lines
+    int64_t delivered_t = kNever;       // `t` of the first committed result
+  };
+
+  WindowTable(const History& history, const IdIndex& ids);
+
+  const std::vector<Window>& windows() const { return windows_; }
+  std::optional<int64_t> size() const { return size_; }
+  // Per input: when its window's first committed result was seen; kNever if none or a repeat.
+  const std::vector<int64_t>& delivered_times() const { return delivered_t_; }
+
+ private:
+  std::optional<int64_t> size_;
+  std::vector<Window> windows_;
+  std::vector<int64_t> delivered_t_;
+};
+
+// The window job's checkers; pure functions of the table, thread-safe for distinct results.
+
+// delivery, judged through window results: `lost` (windows with input and no committed
+// result), `duplicated` (committed results of a window beyond its first), `unexpected`
+// (windows with committed results and no input).
+CheckerResult CheckWindowDelivery(const History& history, const WindowTable& table,
+                                  const ContextBuilder& context);
+// windows: `mismatched` = distinct committed results that differ from the batch count, plus
+// missing and extra windows; `details` splits it (missing, extra, differing, undercounted,
+// overcounted).
+CheckerResult CheckWindows(const History& history, const WindowTable& table,
+                           const ContextBuilder& context);
+// visibility: `aborted-reads`, distinct window results seen uncommitted, never committed.
+CheckerResult CheckWindowVisibility(const History& history, const WindowTable& table,
+                                    const ContextBuilder& context);
+
+}  // namespace faultline::checkers

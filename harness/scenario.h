@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace faultline::harness {
+
+// One fault of the nemesis, with its timing. Exactly one of at_s / every_s / mean_interval_s
+// says when it begins; duration_s how long it lasts (for kill: how long the node stays down).
+struct FaultSpec {
+  std::string fault;   // kill | terminate | pause | restart | partition | ... (see docs)
+  std::string target;  // a node id, coordinator, random-worker, all-workers, minority, majority
+  std::optional<double> at_s;
+  std::optional<double> every_s;
+  std::optional<double> mean_interval_s;  // seeded random times (exponential gaps)
+  double start_s = 1.0;                   // periodic and random faults begin after this
+  double duration_s = 1.0;
+  nlohmann::json params = nlohmann::json::object();  // fault-specific options, kept verbatim
+};
+
+struct WorkloadSpec {
+  int64_t rate = 1000;  // records per second, open loop
+  int keys = 50;
+  std::string distribution = "uniform";  // uniform | zipf
+  double zipf_exponent = 1.1;
+  int64_t event_time_disorder_ms = 0;
+};
+
+// A scenario file, validated and with every default filled in. Its JSON form (ToJson) is the
+// resolved scenario.json of a run: running it again replays the same schedule.
+struct Scenario {
+  std::string name;
+  std::optional<uint64_t> seed;  // resolved before a run
+  double duration_s = 10;
+  std::vector<std::string> modes;  // one run per mode, same seeded schedule
+  int workers = 2;
+  int slots = 4;
+  std::string network = "direct";                 // direct | proxy | netns
+  nlohmann::json job = nlohmann::json::object();  // runtime job settings (operator, parallelism...)
+  WorkloadSpec workload;
+  std::vector<FaultSpec> nemesis;
+  int max_active_faults = 1000;
+  std::vector<std::string> checks;
+  double quiesce_timeout_s = 60;
+  int quiesce_checkpoints = 3;  // no progress across this many completed checkpoints: done
+  bool observe_uncommitted = false;
+  nlohmann::json expect = nlohmann::json::object();  // per-mode verdict overrides
+
+  std::string job_operator() const;
+  nlohmann::json ToJson() const;
+};
+
+// Parses and validates a scenario. Every error names `source`, the JSON path and what was
+// expected; unknown keys are errors. Nothing is started before this succeeds.
+Result<Scenario> ParseScenario(std::string_view text, const std::string& source);
+Result<Scenario> LoadScenario(const std::string& path);
+
+}  // namespace faultline::harness

@@ -1,0 +1,198 @@
+// `faultline suite PATH... [--shard i/n] [--junit FILE] [--store DIR] [--seed N]`
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+#include "base/file.h"
+#include "base/flags.h"
+#include "base/json.h"
+#include "base/logging.h"
+#include "harness/commands.h"
+#include "harness/run.h"
+#include "harness/scenario.h"
+
+namespace faultline::harness {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: faultline suite PATH... [--shard I/N] [--junit FILE] [--store DIR] [--seed N]\n"
+    "  PATH is a scenario file, a directory of them, or a suite file {\"scenarios\": [...]}.\n"
+    "  Runs every scenario, prints a summary, exits with the worst result; a verdict other than\n"
+    "  the scenario expects counts as invalid.\n";
+
+// Scenario files named by `path`: itself, the *.json of a directory, or a suite's list
+// (relative to the suite file).
+Result<std::vector<std::string>> Expand(const std::string& path) {
+  auto names = ListDir(path);
+  if (names.ok()) {
+    std::vector<std::string> out;
+    for (const auto& n : *names) {
+      if (n.size() > 5 && n.substr(n.size() - 5) == ".json") out.push_back(JoinPath(path, n));
+    }
+    return out;
+  }
+  ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(path));
+  if (!j.is_object() || !j.contains("scenarios")) return std::vector<std::string>{path};
+  if (!j["scenarios"].is_array())
+    return Status::InvalidArgument(path + ": $.scenarios: expected an array");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < j["scenarios"].size(); ++i) {
+    const auto& s = j["scenarios"][i];
+    if (!s.is_string()) {
+      return Status::InvalidArgument(path + ": $.scenarios[" + std::to_string(i) +
+                                     "]: expected a file name");
+    }
+    std::string p = s.get<std::string>();
+    out.push_back(p.empty() || p[0] == '/' ? p : JoinPath(DirName(path), p));
+  }
+  return out;
+}
+
+std::string XmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+struct SuiteEntry {
+  std::string scenario;
+  std::vector<RunOutcome> outcomes;
+  std::string error;  // a harness error: no outcomes
+};
+
+Status WriteJunit(const std::string& path, const std::vector<SuiteEntry>& entries) {
+  int tests = 0, failures = 0, errors = 0;
+  std::string cases;
+  for (const auto& e : entries) {
+    if (!e.error.empty()) {
+      ++tests;
+      ++errors;
+      cases += "  <testcase classname=\"faultline\" name=\"" + XmlEscape(e.scenario) +
+               "\"><error message=\"" + XmlEscape(e.error) + "\"/></testcase>\n";
+      continue;
+    }
+    for (const auto& o : e.outcomes) {
+      ++tests;
+      cases += "  <testcase classname=\"faultline." + XmlEscape(e.scenario) + "\" name=\"" +
+               XmlEscape(o.mode) + "\">";
+      if (!o.as_expected()) {
+        ++failures;
+        cases +=
+            "<failure message=\"" +
+            XmlEscape(std::string(checkers::VerdictName(o.verdict)) + ", expected " + o.expected) +
+            "\">" + XmlEscape(o.summary + "run: " + o.run_dir) + "</failure>";
+      }
+      cases += "</testcase>\n";
+    }
+  }
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"faultline\" tests=\"" +
+      std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
+      std::to_string(errors) + "\">\n" + cases + "</testsuite>\n";
+  return WriteFileAtomic(path, xml);
+}
+
+}  // namespace
+
+int RunSuiteCommand(const std::vector<std::string>& args) {
+  Flags flags;
+  flags.Value("shard").Value("junit").Value("store").Value("seed").Switch("help");
+  if (Status s = flags.Parse(args); !s.ok() || flags.positional().empty()) {
+    std::fprintf(stderr, "faultline suite: %s\n%s",
+                 s.ok() ? "expected at least one PATH" : s.message().c_str(), kUsage);
+    return 2;
+  }
+  int shard = 0, shards = 1;
+  if (auto sh = flags.Get("shard")) {
+    if (std::sscanf(sh->c_str(), "%d/%d", &shard, &shards) != 2 || shards < 1 || shard < 1 ||
+        shard > shards) {
+      std::fprintf(stderr, "faultline suite: --shard expects I/N with 1 <= I <= N\n");
+      return 2;
+    }
+    --shard;
+  }
+  std::vector<std::string> files;
+  for (const auto& p : flags.positional()) {
+    auto expanded = Expand(p);
+    if (!expanded.ok()) {
+      std::fprintf(stderr, "faultline suite: %s\n", expanded.status().ToString().c_str());
+      return 2;
+    }
+    files.insert(files.end(), expanded->begin(), expanded->end());
+  }
+  auto seed = flags.GetInt("seed");
+  if (!seed.ok()) {
+    std::fprintf(stderr, "faultline suite: %s\n", seed.status().message().c_str());
+    return 2;
+  }
+  SetLogTag("faultline");
+  std::vector<SuiteEntry> entries;
+  int worst = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (static_cast<int>(i % static_cast<size_t>(shards)) != shard) continue;
+    SuiteEntry entry;
+    entry.scenario = files[i];
+    auto scenario = LoadScenario(files[i]);
+    if (scenario.ok()) {
+      entry.scenario = scenario->name;
+      RunOptions options;
+      options.scenario_path = files[i];
+      options.store_dir = flags.GetOr("store", "store");
+      if (seed->has_value()) options.seed = static_cast<uint64_t>(**seed);
+      auto outcomes = RunScenario(std::move(*scenario), options);
+      if (outcomes.ok()) {
+        entry.outcomes = std::move(*outcomes);
+      } else {
+        entry.error = outcomes.status().ToString();
+      }
+    } else {
+      entry.error = scenario.status().ToString();
+    }
+    if (!entry.error.empty()) {
+      worst = 2;
+      FL_LOG(Error) << entry.scenario << ": " << entry.error;
+    }
+    for (const auto& o : entry.outcomes) {
+      if (!o.as_expected())
+        worst = std::max(worst, o.verdict == checkers::Verdict::kUnknown ? 2 : 1);
+    }
+    entries.push_back(std::move(entry));
+  }
+  std::printf("\n%-28s %-15s %-8s %-9s %s\n", "scenario", "mode", "verdict", "expected", "run");
+  for (const auto& e : entries) {
+    if (!e.error.empty())
+      std::printf("%-28s %-15s %-8s %-9s %s\n", e.scenario.c_str(), "-", "error", "-",
+                  e.error.c_str());
+    for (const auto& o : e.outcomes) {
+      std::printf("%-28s %-15s %-8s %-9s %s\n", e.scenario.c_str(), o.mode.c_str(),
+                  std::string(checkers::VerdictName(o.verdict)).c_str(),
+                  o.as_expected() ? "yes" : ("no: " + o.expected).c_str(), o.run_dir.c_str());
+    }
+  }
+  if (auto junit = flags.Get("junit")) {
+    if (Status s = WriteJunit(*junit, entries); !s.ok()) {
+      std::fprintf(stderr, "faultline suite: %s\n", s.ToString().c_str());
+      return 2;
+    }
+  }
+  return worst;
+}
+
+}  // namespace faultline::harness

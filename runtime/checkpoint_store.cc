@@ -1,0 +1,169 @@
+#include "runtime/checkpoint_store.h"
+
+#include <algorithm>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "base/file.h"
+#include "base/json.h"
+
+namespace faultline::runtime {
+namespace {
+
+constexpr char kMetadata[] = "_metadata";
+
+std::optional<int64_t> ParseChkName(const std::string& name) {
+  if (name.rfind("chk-", 0) != 0) return std::nullopt;
+  int64_t id = 0;
+  const char* b = name.data() + 4;
+  const char* e = name.data() + name.size();
+  auto [p, ec] = std::from_chars(b, e, id);
+  if (ec != std::errc() || p != e || b == e) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
+const TaskSnapshot* CheckpointMetadata::Find(const std::string& task) const {
+  for (const auto& t : tasks) {
+    if (t.task == task) return &t;
+  }
+  return nullptr;
+}
+
+std::string CheckpointMetadata::ToJson() const {
+  nlohmann::ordered_json tasks_json = nlohmann::ordered_json::array();
+  for (const auto& t : tasks) {
+    nlohmann::ordered_json files = nlohmann::ordered_json::array();
+    for (const auto& f : t.files) {
+      files.push_back({{"name", f.name}, {"size", f.size}, {"crc32c", f.crc32c}});
+    }
+    tasks_json.push_back({{"task", t.task}, {"files", files}});
+  }
+  nlohmann::ordered_json j = {{"id", id},
+                              {"attempt", attempt},
+                              {"completed_wall_ms", completed_wall_ms},
+                              {"mode", mode},
+                              {"parallelism",
+                               {{"source", source_parallelism},
+                                {"operator", operator_parallelism},
+                                {"sink", sink_parallelism}}},
+                              {"tasks", tasks_json}};
+  return j.dump(2) + "\n";
+}
+
+Result<CheckpointMetadata> CheckpointMetadata::Parse(std::string_view json,
+                                                     const std::string& source) {
+  ASSIGN_OR_RETURN(nlohmann::json root, ParseJson(json, source));
+  CheckpointMetadata m;
+  JsonObject o(root, "$", source);
+  using Need = JsonObject::Need;
+  RETURN_IF_ERROR(o.Int("id", &m.id, {.min = 1}, Need::kRequired));
+  RETURN_IF_ERROR(o.Int("attempt", &m.attempt, {.min = 0}, Need::kRequired));
+  RETURN_IF_ERROR(o.Int("completed_wall_ms", &m.completed_wall_ms));
+  RETURN_IF_ERROR(o.String("mode", &m.mode, Need::kRequired));
+  ASSIGN_OR_RETURN(auto par, o.Object("parallelism", Need::kRequired));
+  RETURN_IF_ERROR(par->Int("source", &m.source_parallelism, {.min = 1}, Need::kRequired));
+  RETURN_IF_ERROR(par->Int("operator", &m.operator_parallelism, {.min = 1}, Need::kRequired));
+  RETURN_IF_ERROR(par->Int("sink", &m.sink_parallelism, {.min = 1}, Need::kRequired));
+  RETURN_IF_ERROR(par->Finish());
+  ASSIGN_OR_RETURN(auto tasks, o.Array("tasks", Need::kRequired));
+  for (size_t i = 0; i < tasks->size(); ++i) {
+    JsonObject t(*(*tasks)[i], o.PathOf("tasks") + "[" + std::to_string(i) + "]", source);
+    TaskSnapshot ts;
+    RETURN_IF_ERROR(t.String("task", &ts.task, Need::kRequired));
+    ASSIGN_OR_RETURN(auto files, t.Array("files", Need::kRequired));
+    for (size_t k = 0; k < files->size(); ++k) {
+      JsonObject f(*(*files)[k], t.PathOf("files") + "[" + std::to_string(k) + "]", source);
+      SnapshotFile sf;
+      int64_t size = 0, crc = 0;
+      RETURN_IF_ERROR(f.String("name", &sf.name, Need::kRequired));
+      RETURN_IF_ERROR(f.Int("size", &size, {.min = 0}, Need::kRequired));
+      RETURN_IF_ERROR(f.Int("crc32c", &crc, {.min = 0, .max = UINT32_MAX}, Need::kRequired));
+      RETURN_IF_ERROR(f.Finish());
+      sf.size = static_cast<uint64_t>(size);
+      sf.crc32c = static_cast<uint32_t>(crc);
+      ts.files.push_back(std::move(sf));
+    }
+    RETURN_IF_ERROR(t.Finish());
+    m.tasks.push_back(std::move(ts));
+  }
+  RETURN_IF_ERROR(o.Finish());
+  return m;
+}
+
+std::string CheckpointStore::Dir(int64_t id) const {
+  return JoinPath(root_, "chk-" + std::to_string(id));
+}
+
+std::string CheckpointStore::TaskDir(int64_t id, const std::string& task) const {
+  return JoinPath(Dir(id), task);
+}
+
+Status CheckpointStore::WriteMetadata(const CheckpointMetadata& meta) const {
+  RETURN_IF_ERROR(CreateDirs(Dir(meta.id)));
+  return WriteFileAtomic(JoinPath(Dir(meta.id), kMetadata), meta.ToJson());
+}
+
+Result<CheckpointMetadata> CheckpointStore::ReadMetadata(int64_t id) const {
+  std::string path = JoinPath(Dir(id), kMetadata);
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return CheckpointMetadata::Parse(text, path);
+}
+
+Result<std::vector<int64_t>> CheckpointStore::ListCompleted() const {
+  auto names = ListDir(root_);
+  if (!names.ok()) {
+    if (names.status().IsNotFound()) return std::vector<int64_t>();
+    return names.status();
+  }
+  std::vector<int64_t> ids;
+  for (const auto& name : *names) {
+    auto id = ParseChkName(name);
+    if (id && PathExists(JoinPath(JoinPath(root_, name), kMetadata))) ids.push_back(*id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Result<int64_t> CheckpointStore::MaxId() const {
+  auto names = ListDir(root_);
+  if (!names.ok()) {
+    if (names.status().IsNotFound()) return int64_t{0};
+    return names.status();
+  }
+  int64_t max_id = 0;
+  for (const auto& name : *names) {
+    if (auto id = ParseChkName(name)) max_id = std::max(max_id, *id);
+  }
+  return max_id;
+}
+
+Status CheckpointStore::Verify(const CheckpointMetadata& meta) const {
+  for (const auto& t : meta.tasks) {
+    RETURN_IF_ERROR(VerifySnapshotFiles(TaskDir(meta.id, t.task), t.files));
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<CheckpointMetadata>> CheckpointStore::SelectRestore(
+    std::optional<int64_t> wanted,
+    const std::function<void(int64_t id, const Status& why)>& on_skip) const {
+  if (wanted) {
+    ASSIGN_OR_RETURN(CheckpointMetadata meta, ReadMetadata(*wanted));
+    RETURN_IF_ERROR(Verify(meta));
+    return std::optional<CheckpointMetadata>(std::move(meta));
+  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> ids, ListCompleted());
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+    auto meta = ReadMetadata(*it);
+    Status s = meta.ok() ? Verify(*meta) : meta.status();
+    if (s.ok()) return std::optional<CheckpointMetadata>(std::move(*meta));
+    on_skip(*it, s);
+  }
+  return std::optional<CheckpointMetadata>();
+}
+
+Status CheckpointStore::Remove(int64_t id) const { return RemoveAll(Dir(id)); }
+
+}  // namespace faultline::runtime

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "runtime/state_backend.h"
+
+namespace faultline::runtime {
+
+// What one task stored for a checkpoint: its files, relative to chk-N/<task>/.
+struct TaskSnapshot {
+  std::string task;  // "source-0", "operator-1", "sink-0"
+  std::vector<SnapshotFile> files;
+};
+
+// The _metadata of a completed checkpoint. A checkpoint exists iff its _metadata does:
+// it is written last, atomically, by the coordinator, once every task has acknowledged.
+struct CheckpointMetadata {
+  int64_t id = 0;
+  int64_t attempt = 0;
+  int64_t completed_wall_ms = 0;
+  std::string mode;
+  int source_parallelism = 0;
+  int operator_parallelism = 0;
+  int sink_parallelism = 0;
+  std::vector<TaskSnapshot> tasks;
+
+  const TaskSnapshot* Find(const std::string& task) const;
+  std::string ToJson() const;
+  static Result<CheckpointMetadata> Parse(std::string_view json, const std::string& source);
+};
+
+// CheckpointStore is the checkpoints/ directory: chk-<N>/<task>/... state files written by the
+// tasks, chk-<N>/_metadata written by the coordinator. Stateless over the filesystem, so any
+// process (a restarted coordinator, a restoring task) sees the same checkpoints.
+// Thread-safe (no mutable state).
+class CheckpointStore {
+ public:
+  explicit CheckpointStore(std::string root) : root_(std::move(root)) {}
+
+  const std::string& root() const { return root_; }
+  std::string Dir(int64_t id) const;
+  std::string TaskDir(int64_t id, const std::string& task) const;
+
+  Status WriteMetadata(const CheckpointMetadata& meta) const;
+  Result<CheckpointMetadata> ReadMetadata(int64_t id) const;
+  // Ids of checkpoints with _metadata, ascending.
+  Result<std::vector<int64_t>> ListCompleted() const;
+  // Highest id of any chk-N directory, complete or not (0 when none): new ids go above it.
+  Result<int64_t> MaxId() const;
+  // Checks every file of every task against its recorded size and CRC.
+  Status Verify(const CheckpointMetadata& meta) const;
+  // The newest completed checkpoint that verifies, or `wanted` if given. Every newer
+  // checkpoint that is skipped (unreadable metadata, a file that fails its CRC) is reported
+  // to `on_skip` so that the fallback is visible in events.
+  Result<std::optional<CheckpointMetadata>> SelectRestore(
+      std::optional<int64_t> wanted,
+      const std::function<void(int64_t id, const Status& why)>& on_skip) const;
+  Status Remove(int64_t id) const;
+
+ private:
+  std::string root_;
+};
+
+}  // namespace faultline::runtime

@@ -1,0 +1,480 @@
+#include "runtime/coordinator.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "base/failpoint.h"
+#include "base/file.h"
+#include "base/json.h"
+#include "base/logging.h"
+#include "runtime/checkpoint_store.h"
+#include "runtime/control.h"
+#include "runtime/events.h"
+#include "runtime/stop_signal.h"
+#include "runtime/task.h"
+
+namespace faultline::runtime {
+namespace {
+
+constexpr int64_t kDeployTimeoutMs = 60'000;
+
+struct WorkerConn {
+  std::string id;
+  int slots = 0;
+  std::unique_ptr<FrameConn> conn;
+  int64_t last_heard_ms = 0;
+};
+
+struct PendingCheckpoint {
+  int64_t id = 0;
+  int64_t triggered_ms = 0;
+  std::map<std::string, std::vector<SnapshotFile>> acks;  // task -> files
+};
+
+enum class JobState { kWaitingForSlots, kDeploying, kRunning, kFailed };
+
+class Coordinator {
+ public:
+  Coordinator(const ClusterConfig& config, std::optional<int64_t> restore_id)
+      : config_(config), store_(config.checkpoint_dir), restore_id_(restore_id) {}
+
+  Status Run() {
+    const std::string& dir = config_.coordinator.data_dir;
+    RETURN_IF_ERROR(CreateDirs(dir));
+    RETURN_IF_ERROR(CreateDirs(config_.checkpoint_dir));
+    RETURN_IF_ERROR(events_.Open(JoinPath(dir, "events.jsonl"), "coordinator"));
+    ASSIGN_OR_RETURN(attempt_, LoadAttempt());
+    ASSIGN_OR_RETURN(max_checkpoint_id_, store_.MaxId());
+    ASSIGN_OR_RETURN(Socket listener, Listen(config_.coordinator.listen));
+    intake_ = std::make_unique<ConnectionIntake>(std::move(listener));
+    events_.Emit("coordinator-started",
+                 {{"listen", config_.coordinator.listen}, {"attempt", attempt_}});
+    FL_LOG(Info) << "listening on " << config_.coordinator.listen << ", job "
+                 << OperatorName(config_.job.op) << " " << ModeName(config_.job.mode);
+    while (!StopRequested()) {
+      PollOnce();
+      HandleHellos();
+      HandleWorkers();
+      CheckLiveness();
+      Step();
+    }
+    for (auto& [id, w] : workers_) SendTo(*w, {{"type", "cancel"}, {"attempt", attempt_}});
+    events_.Emit("coordinator-stopped");
+    return state_ == JobState::kFailed ? Status::Aborted("job failed") : Status::Ok();
+  }
+
+ private:
+  std::string AttemptPath() const { return JoinPath(config_.coordinator.data_dir, "attempt"); }
+
+  Result<int64_t> LoadAttempt() {
+    auto text = ReadFileToString(AttemptPath());
+    if (!text.ok()) return text.status().IsNotFound() ? Result<int64_t>(int64_t{0}) : text.status();
+    return std::atoll(text->c_str());
+  }
+
+  void PollOnce() {
+    std::vector<pollfd> fds;
+    intake_->AddPollFds(&fds);
+    for (const auto& [id, w] : workers_) {
+      short ev = POLLIN;
+      if (w->conn->WantsWrite()) ev |= POLLOUT;
+      fds.push_back({w->conn->fd(), ev, 0});
+    }
+    ::poll(fds.data(), fds.size(), 10);
+  }
+
+  void HandleHellos() {
+    auto admin = [&](const nlohmann::json& r) { return Admin(r); };
+    for (auto& [conn, hello] : intake_->Poll(admin)) {
+      if (hello.value("kind", "") == "worker") {
+        std::string id = hello.value("worker", "");
+        if (config_.FindNode(id) == nullptr || id == "coordinator") continue;
+        if (workers_.count(id) > 0) LoseWorker(id, "reconnected");
+        auto w = std::make_unique<WorkerConn>();
+        w->id = id;
+        // The FrameConn keeps any bytes that followed the hello (the register message).
+        w->conn = std::make_unique<FrameConn>(std::move(*conn));
+        w->last_heard_ms = MonotonicMillis();
+        workers_[id] = std::move(w);
+      }
+    }
+  }
+
+  nlohmann::json Admin(const nlohmann::json& request) {
+    std::string type = request.value("type", "");
+    if (type == "status") {
+      nlohmann::json workers = nlohmann::json::array();
+      for (const auto& [id, w] : workers_) workers.push_back(id);
+      const char* state = state_ == JobState::kRunning     ? "running"
+                          : state_ == JobState::kDeploying ? "deploying"
+                          : state_ == JobState::kFailed    ? "failed"
+                                                           : "waiting-for-slots";
+      return {{"ok", true},
+              {"state", state},
+              {"attempt", attempt_},
+              {"workers", workers},
+              {"last_completed_checkpoint", last_completed_},
+              {"completed_checkpoints", completed_count_}};
+    }
+    if (type == "worker-failpoint") {  // forward to a worker over its control link
+      auto it = workers_.find(request.value("worker", ""));
+      if (it == workers_.end()) return {{"ok", false}, {"error", "no such connected worker"}};
+      nlohmann::json fwd = request;
+      fwd["type"] = "failpoint";
+      SendTo(*it->second, fwd);
+      return {{"ok", true}};
+    }
+    return nullptr;
+  }
+
+  void HandleWorkers() {
+    std::vector<std::pair<std::string, std::string>> lost;
+    for (auto& [id, w] : workers_) {
+      Status s = w->conn->ReadAvailable();
+      while (s.ok()) {
+        auto frame = w->conn->NextFrame();
+        if (!frame.ok()) {
+          s = frame.status();
+          break;
+        }
+        if (!frame->has_value()) break;
+        w->last_heard_ms = MonotonicMillis();
+        auto msg = ParseControlFrame(**frame);
+        if (!msg.ok()) {
+          s = msg.status();
+          break;
+        }
+        OnWorkerMessage(*w, *msg);
+      }
+      if (s.ok()) s = w->conn->FlushSome();
+      if (!s.ok()) lost.emplace_back(id, s.ToString());
+    }
+    for (auto& [id, why] : lost) LoseWorker(id, why);
+  }
+
+  void CheckLiveness() {
+    std::vector<std::string> lost;
+    for (auto& [id, w] : workers_) {
+      if (MonotonicMillis() - w->last_heard_ms > config_.heartbeat_timeout_ms) lost.push_back(id);
+    }
+    for (auto& id : lost) {
+      LoseWorker(id, "no heartbeat for " + std::to_string(config_.heartbeat_timeout_ms) + " ms");
+    }
+    if (MonotonicMillis() - last_heartbeat_ms_ >= config_.heartbeat_interval_ms) {
+      last_heartbeat_ms_ = MonotonicMillis();
+      for (auto& [id, w] : workers_) SendTo(*w, {{"type", "heartbeat"}});
+    }
+  }
+
+  void LoseWorker(const std::string& id, const std::string& why) {
+    auto it = workers_.find(id);
+    if (it == workers_.end()) return;
+    workers_.erase(it);
+    FL_LOG(Warning) << "worker " << id << " lost: " << why;
+    events_.Emit("worker-lost", {{"worker", id}, {"reason", why}});
+    bool hosted = std::any_of(placement_.begin(), placement_.end(),
+                              [&](const auto& p) { return p.second == id; });
+    if (hosted && (state_ == JobState::kRunning || state_ == JobState::kDeploying)) {
+      // Wait out the heartbeat timeout before redeploying: a worker cut off from us cancels its
+      // own tasks within that time, so no zombie of this attempt outlives it.
+      Failover("worker " + id + " lost: " + why, config_.heartbeat_timeout_ms);
+    }
+  }
+
+  void OnWorkerMessage(WorkerConn& w, const nlohmann::json& msg) {
+    std::string type = msg.value("type", "");
+    int64_t attempt = msg.value("attempt", int64_t{-1});
+    if (type == "register") {
+      w.slots = msg.value("slots", 0);
+      events_.Emit("worker-registered", {{"worker", w.id}, {"slots", w.slots}});
+      return;
+    }
+    if (type == "heartbeat" || type == "cancelled") return;
+    if (attempt != attempt_) return;  // news from an attempt that no longer runs
+    if (type == "running") {
+      running_.insert(msg.value("task", ""));
+      if (state_ == JobState::kDeploying && running_.size() == AllTasks(config_.job).size()) {
+        state_ = JobState::kRunning;
+        last_checkpoint_end_ms_ = MonotonicMillis();
+        events_.Emit("job-running", {{"attempt", attempt_}});
+        if (failover_started_ms_ >= 0) {
+          events_.Emit("failover-end", {{"attempt", attempt_},
+                                        {"duration_ms", MonotonicMillis() - failover_started_ms_}});
+          failover_started_ms_ = -1;
+        }
+        restarts_in_a_row_ = 0;
+      }
+    } else if (type == "task-failed") {
+      std::string error = msg.value("error", "");
+      events_.Emit("task-failed",
+                   {{"task", msg.value("task", "")}, {"worker", w.id}, {"error", error}});
+      Failover("task " + msg.value("task", "") + " failed: " + error, 0);
+    } else if (type == "ack") {
+      OnAck(msg);
+    }
+  }
+
+  void OnAck(const nlohmann::json& msg) {
+    int64_t id = msg.value("checkpoint", int64_t{0});
+    auto it = pending_checkpoints_.find(id);
+    if (it == pending_checkpoints_.end()) return;
+    std::vector<SnapshotFile> files;
+    for (const auto& f : msg["files"]) {
+      files.push_back(
+          {f.value("name", ""), f.value("size", uint64_t{0}), f.value("crc32c", uint32_t{0})});
+    }
+    it->second.acks[msg.value("task", "")] = std::move(files);
+    if (it->second.acks.size() == AllTasks(config_.job).size()) CompleteCheckpoint(it->second);
+  }
+
+  void CompleteCheckpoint(const PendingCheckpoint& pc) {
+    int64_t id = pc.id;
+    CheckpointMetadata meta;
+    meta.id = id;
+    meta.attempt = attempt_;
+    meta.completed_wall_ms = WallMillis();
+    meta.mode = ModeName(config_.job.mode);
+    meta.source_parallelism = config_.job.source_parallelism;
+    meta.operator_parallelism = config_.job.operator_parallelism;
+    meta.sink_parallelism = config_.job.sink_parallelism;
+    uint64_t bytes = 0;
+    for (const auto& [task, files] : pc.acks) {
+      for (const auto& f : files) bytes += f.size;
+      meta.tasks.push_back({task, files});
+    }
+    int64_t duration = MonotonicMillis() - pc.triggered_ms;
+    Status s = failpoint::Check("coordinator.checkpoint.before_metadata");
+    if (s.ok()) s = store_.WriteMetadata(meta);
+    if (!s.ok()) {
+      AbortCheckpoint(id, "writing _metadata: " + s.ToString());
+      return;
+    }
+    // _metadata is durable: the checkpoint exists even if we die before telling anyone.
+    Status notify = failpoint::Check("coordinator.checkpoint.after_metadata_before_notify");
+    pending_checkpoints_.erase(id);
+    last_completed_ = id;
+    ++completed_count_;
+    failed_checkpoints_in_a_row_ = 0;
+    last_checkpoint_end_ms_ = MonotonicMillis();
+    events_.Emit(
+        "checkpoint-completed",
+        {{"checkpoint", id}, {"attempt", attempt_}, {"duration_ms", duration}, {"bytes", bytes}});
+    if (!notify.ok()) {
+      Failover("notifying checkpoint " + std::to_string(id) + ": " + notify.ToString(), 0);
+      return;
+    }
+    for (auto& [wid, w] : workers_) {
+      SendTo(*w, {{"type", "complete"}, {"attempt", attempt_}, {"checkpoint", id}});
+    }
+    // Subsumed: older checkpoints still in flight can never be restored from.
+    for (auto it = pending_checkpoints_.begin(); it != pending_checkpoints_.end();) {
+      if (it->first < id) {
+        events_.Emit("checkpoint-aborted", {{"checkpoint", it->first}, {"reason", "subsumed"}});
+        (void)store_.Remove(it->first);
+        it = pending_checkpoints_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    PruneCheckpoints();
+  }
+
+  void PruneCheckpoints() {
+    auto ids = store_.ListCompleted();
+    if (!ids.ok()) return;
+    int keep = config_.job.checkpoint.retained;
+    for (size_t i = 0; i + keep < ids->size(); ++i) (void)store_.Remove((*ids)[i]);
+  }
+
+  void AbortCheckpoint(int64_t id, const std::string& why) {
+    pending_checkpoints_.erase(id);
+    (void)store_.Remove(id);
+    ++failed_checkpoints_in_a_row_;
+    last_checkpoint_end_ms_ = MonotonicMillis();
+    FL_LOG(Warning) << "checkpoint " << id << " aborted: " << why;
+    events_.Emit("checkpoint-aborted", {{"checkpoint", id}, {"reason", why}});
+    if (failed_checkpoints_in_a_row_ > config_.job.checkpoint.tolerable_failures) {
+      Failover("more than " + std::to_string(config_.job.checkpoint.tolerable_failures) +
+                   " checkpoints failed in a row",
+               0);
+    }
+  }
+
+  void Failover(const std::string& why, int64_t min_delay_ms) {
+    if (state_ == JobState::kFailed) return;
+    FL_LOG(Warning) << "failover: " << why;
+    if (failover_started_ms_ < 0) failover_started_ms_ = MonotonicMillis();
+    events_.Emit("failover-begin", {{"attempt", attempt_}, {"reason", why}});
+    for (auto& [id, w] : workers_) SendTo(*w, {{"type", "cancel"}, {"attempt", attempt_}});
+    for (auto& [id, pc] : pending_checkpoints_) {
+      events_.Emit("checkpoint-aborted", {{"checkpoint", id}, {"reason", "failover"}});
+      (void)store_.Remove(id);
+    }
+    pending_checkpoints_.clear();
+    running_.clear();
+    placement_.clear();
+    const RestartConfig& r = config_.job.restart;
+    if (++restarts_in_a_row_ > r.max_attempts) {
+      state_ = JobState::kFailed;
+      events_.Emit("job-failed", {{"reason", "restart attempts exhausted: " + why}});
+      return;
+    }
+    double delay = static_cast<double>(r.delay_ms);
+    if (r.strategy == RestartConfig::Strategy::kExponentialDelay) {
+      delay = std::min(static_cast<double>(r.max_delay_ms),
+                       delay * std::pow(r.multiplier, restarts_in_a_row_ - 1));
+    }
+    deploy_not_before_ms_ =
+        MonotonicMillis() + std::max<int64_t>(min_delay_ms, static_cast<int64_t>(delay));
+    state_ = JobState::kWaitingForSlots;
+  }
+
+  void Step() {
+    switch (state_) {
+      case JobState::kWaitingForSlots: {
+        int slots = 0;
+        for (const auto& [id, w] : workers_) slots += w->slots;
+        if (slots >= config_.job.TotalTasks() && MonotonicMillis() >= deploy_not_before_ms_)
+          Deploy();
+        return;
+      }
+      case JobState::kDeploying:
+        if (MonotonicMillis() - deploy_started_ms_ > kDeployTimeoutMs) {
+          Failover("deployment of attempt " + std::to_string(attempt_) + " timed out", 0);
+        }
+        return;
+      case JobState::kRunning:
+        MaybeTriggerCheckpoint();
+        CheckCheckpointTimeouts();
+        return;
+      case JobState::kFailed:
+        return;
+    }
+  }
+
+  void Deploy() {
+    if (!failpoint::Check("coordinator.deploy").ok()) return;
+    auto restore = store_.SelectRestore(restore_id_, [&](int64_t id, const Status& why) {
+      FL_LOG(Warning) << "skipping checkpoint " << id << ": " << why.ToString();
+      events_.Emit("checkpoint-skipped", {{"checkpoint", id}, {"reason", why.ToString()}});
+    });
+    if (!restore.ok()) {
+      events_.Emit("restore-failed", {{"reason", restore.status().ToString()}});
+      Failover("cannot restore: " + restore.status().ToString(), 1000);
+      return;
+    }
+    restore_id_.reset();  // a rollback target applies to the first deployment only
+    int64_t next_attempt = attempt_ + 1;
+    Status s = WriteFileAtomic(AttemptPath(), std::to_string(next_attempt));
+    if (!s.ok()) {
+      Failover("persisting the attempt: " + s.ToString(), 1000);
+      return;
+    }
+    attempt_ = next_attempt;
+    // Placement: tasks round-robin over the workers (sorted by id), within their slots.
+    placement_.clear();
+    std::map<std::string, int> free;
+    for (const auto& [id, w] : workers_) free[id] = w->slots;
+    auto next = free.begin();
+    for (const TaskId& t : AllTasks(config_.job)) {
+      for (size_t tries = 0; tries < free.size() && next->second == 0; ++tries) {
+        if (++next == free.end()) next = free.begin();
+      }
+      placement_[t.Name()] = next->first;
+      --next->second;
+      if (++next == free.end()) next = free.begin();
+    }
+    nlohmann::json placement = placement_;
+    nlohmann::json restore_json = *restore ? nlohmann::json((*restore)->id) : nlohmann::json();
+    for (auto& [id, w] : workers_) {
+      SendTo(*w, {{"type", "deploy"},
+                  {"attempt", attempt_},
+                  {"placement", placement},
+                  {"restore", restore_json}});
+    }
+    if (*restore) last_completed_ = (*restore)->id;
+    events_.Emit("deploy",
+                 {{"attempt", attempt_}, {"placement", placement}, {"restore", restore_json}});
+    if (*restore) events_.Emit("restore", {{"checkpoint", (*restore)->id}, {"attempt", attempt_}});
+    running_.clear();
+    deploy_started_ms_ = MonotonicMillis();
+    state_ = JobState::kDeploying;
+  }
+
+  void MaybeTriggerCheckpoint() {
+    const CheckpointConfig& c = config_.job.checkpoint;
+    int64_t now = MonotonicMillis();
+    if (static_cast<int>(pending_checkpoints_.size()) >= c.max_concurrent) return;
+    if (now - last_trigger_ms_ < c.interval_ms) return;
+    if (now - last_checkpoint_end_ms_ < c.min_pause_ms) return;
+    PendingCheckpoint pc;
+    pc.id = ++max_checkpoint_id_;
+    pc.triggered_ms = now;
+    last_trigger_ms_ = now;
+    pending_checkpoints_[pc.id] = pc;
+    events_.Emit("checkpoint-triggered", {{"checkpoint", pc.id}, {"attempt", attempt_}});
+    std::set<std::string> hosts;
+    for (const auto& [task, worker] : placement_) {
+      if (task.rfind("source-", 0) == 0) hosts.insert(worker);
+    }
+    for (const auto& id : hosts) {
+      auto it = workers_.find(id);
+      if (it != workers_.end()) {
+        SendTo(*it->second, {{"type", "trigger"}, {"attempt", attempt_}, {"checkpoint", pc.id}});
+      }
+    }
+  }
+
+  void CheckCheckpointTimeouts() {
+    std::vector<int64_t> expired;
+    for (const auto& [id, pc] : pending_checkpoints_) {
+      if (MonotonicMillis() - pc.triggered_ms > config_.job.checkpoint.timeout_ms)
+        expired.push_back(id);
+    }
+    for (int64_t id : expired) AbortCheckpoint(id, "timed out");
+  }
+
+  void SendTo(WorkerConn& w, const nlohmann::json& msg) {
+    w.conn->Queue(ControlFrame(msg));
+    (void)w.conn->FlushSome();  // errors surface on the next read of this connection
+  }
+
+  const ClusterConfig& config_;
+  CheckpointStore store_;
+  std::optional<int64_t> restore_id_;
+  EventLog events_;
+  std::unique_ptr<ConnectionIntake> intake_;
+  std::map<std::string, std::unique_ptr<WorkerConn>> workers_;
+
+  JobState state_ = JobState::kWaitingForSlots;
+  int64_t attempt_ = 0;
+  std::map<std::string, std::string> placement_;
+  std::set<std::string> running_;
+  int64_t deploy_started_ms_ = 0;
+  int64_t deploy_not_before_ms_ = 0;
+  int64_t failover_started_ms_ = -1;
+  int restarts_in_a_row_ = 0;
+
+  std::map<int64_t, PendingCheckpoint> pending_checkpoints_;
+  int64_t max_checkpoint_id_ = 0;
+  int64_t last_completed_ = 0;
+  int64_t completed_count_ = 0;
+  int64_t last_trigger_ms_ = 0;
+  int64_t last_checkpoint_end_ms_ = 0;
+  int64_t last_heartbeat_ms_ = 0;
+  int failed_checkpoints_in_a_row_ = 0;
+};
+
+}  // namespace
+
+Status RunCoordinator(const ClusterConfig& config, std::optional<int64_t> restore_id) {
+  Coordinator c(config, restore_id);
+  return c.Run();
+}
+
+}  // namespace faultline::runtime

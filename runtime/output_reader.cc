@@ -1,0 +1,158 @@
+// The read side of the sink's output directory: ReadOutput and OutputTailer (sink.h).
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_map>
+
+#include "base/file.h"
+#include "runtime/sink.h"
+
+namespace faultline::runtime {
+namespace {
+
+// "a-10" after "a-9": digit runs compare as numbers.
+bool NaturalLess(std::string_view a, std::string_view b) {
+  auto is_digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  auto digits = [&](std::string_view s, size_t* pos) {
+    size_t start = *pos;
+    while (*pos < s.size() && is_digit(s[*pos])) ++*pos;
+    std::string_view run = s.substr(start, *pos - start);
+    while (run.size() > 1 && run.front() == '0') run.remove_prefix(1);
+    return run;
+  };
+  size_t i = 0;
+  size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (is_digit(a[i]) && is_digit(b[j])) {
+      std::string_view da = digits(a, &i);
+      std::string_view db = digits(b, &j);
+      if (da.size() != db.size()) return da.size() < db.size();
+      if (da != db) return da < db;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+struct OutputFile {
+  std::string rel;  // relative to OUT
+  bool committed;
+  bool sealed;  // a committed transaction: fsynced before it appeared, never grows
+};
+
+// The output files of `output_dir`: committed ones, then (with include_pending) pending ones,
+// each group in natural name order. Missing directories are empty.
+Result<std::vector<OutputFile>> ListOutputFiles(const std::string& output_dir,
+                                                bool include_pending) {
+  std::vector<OutputFile> files;
+  for (bool committed : {true, false}) {
+    if (!committed && !include_pending) break;
+    const char* sub = committed ? "committed" : "pending";
+    Result<std::vector<std::string>> names = ListDir(JoinPath(output_dir, sub));
+    if (!names.ok()) {
+      if (names.status().IsNotFound()) continue;
+      return names.status();
+    }
+    std::sort(names->begin(), names->end(), NaturalLess);
+    for (const std::string& name : *names) {
+      if (!name.starts_with("sink-")) continue;
+      bool sealed = committed && name.ends_with(".seg");
+      bool live = committed ? name.ends_with(".log") : name.ends_with(".txn");
+      if (sealed || live) files.push_back({std::string(sub) + "/" + name, committed, sealed});
+    }
+  }
+  return files;
+}
+
+// A torn tail of a file that may still be written (or was being written at a crash) is the
+// end of its data; any other damage, and any damage of a sealed file, is corruption.
+Status CheckDamage(const std::string& path, const OutputFile& file,
+                   const std::optional<LogDamage>& damage) {
+  if (!damage || (damage->torn_tail && !file.sealed)) return Status::Ok();
+  return Status::Corruption("output file " + path + " at offset " + std::to_string(damage->offset) +
+                            ": " + damage->reason);
+}
+
+Status AppendEntries(const std::string& path, const OutputFile& file,
+                     const std::vector<LogRecord>& records, std::vector<OutputEntry>* out) {
+  for (const LogRecord& r : records) {
+    Result<OutputRecord> record = DecodeOutputRecord(r.payload);
+    if (!record.ok()) {
+      return record.status().WithContext("output file " + path + " at offset " +
+                                         std::to_string(r.offset));
+    }
+    out->push_back({std::move(record).value(), file.rel, file.committed});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<OutputEntry>> ReadOutput(const std::string& output_dir, bool include_pending) {
+  ASSIGN_OR_RETURN(std::vector<OutputFile> files, ListOutputFiles(output_dir, include_pending));
+  std::vector<OutputEntry> out;
+  for (const OutputFile& file : files) {
+    const std::string path = JoinPath(output_dir, file.rel);
+    Result<LogScan> scan = ReadLog(path);
+    if (!scan.ok()) {
+      // A pending transaction may be committed or aborted between listing and reading.
+      if (scan.status().IsNotFound() && !file.committed) continue;
+      return scan.status();
+    }
+    RETURN_IF_ERROR(CheckDamage(path, file, scan->damage));
+    RETURN_IF_ERROR(AppendEntries(path, file, scan->records, &out));
+  }
+  return out;
+}
+
+struct OutputTailer::Followed {
+  OutputFile file;
+  LogTailer tailer;
+  bool listed = true;  // in the latest listing
+  bool done = false;   // a sealed file read to its end
+};
+
+OutputTailer::OutputTailer(std::string output_dir, bool include_pending)
+    : output_dir_(std::move(output_dir)), include_pending_(include_pending) {}
+
+OutputTailer::~OutputTailer() = default;
+
+Status OutputTailer::Poll(std::vector<OutputEntry>* out) {
+  ASSIGN_OR_RETURN(std::vector<OutputFile> files, ListOutputFiles(output_dir_, include_pending_));
+  std::unordered_map<std::string_view, Followed*> by_name;
+  for (auto& f : followed_) {
+    f->listed = false;
+    by_name.emplace(f->file.rel, f.get());
+  }
+  for (OutputFile& file : files) {
+    auto it = by_name.find(file.rel);
+    if (it != by_name.end()) {
+      it->second->listed = true;
+      continue;
+    }
+    std::string path = JoinPath(output_dir_, file.rel);
+    followed_.push_back(std::unique_ptr<Followed>(
+        new Followed{std::move(file), LogTailer(std::move(path)), true, false}));
+  }
+  // A pending file gone from the listing was committed (its records come back from the
+  // committed file) or aborted; either way it is done.
+  std::erase_if(followed_, [](const std::unique_ptr<Followed>& f) { return !f->listed; });
+  for (auto& f : followed_) {
+    if (f->done) continue;
+    std::vector<LogRecord> records;
+    RETURN_IF_ERROR(f->tailer.Poll(&records));
+    const std::string& path = f->tailer.path();
+    RETURN_IF_ERROR(AppendEntries(path, f->file, records, out));
+    RETURN_IF_ERROR(CheckDamage(path, f->file, f->tailer.damage()));
+    if (f->file.sealed) {
+      Result<uint64_t> size = FileSize(path);
+      f->done = size.ok() && *size == f->tailer.offset();
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace faultline::runtime

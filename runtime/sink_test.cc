@@ -1,0 +1,275 @@
+#include "runtime/sink.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "base/file.h"
+#include "base/test_util.h"
+
+namespace faultline::runtime {
+namespace {
+
+OutputRecord Rec(uint64_t id) {
+  OutputRecord r;
+  r.id = id;
+  r.key = "k" + std::to_string(id % 3);
+  r.count = static_cast<int64_t>(id);
+  return r;
+}
+
+std::vector<uint64_t> Ids(const std::vector<OutputEntry>& entries, bool committed) {
+  std::vector<uint64_t> ids;
+  for (const OutputEntry& e : entries) {
+    if (e.committed == committed) ids.push_back(e.record.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::vector<OutputEntry> Read(const std::string& dir, bool include_pending) {
+  auto entries = ReadOutput(dir, include_pending);
+  EXPECT_TRUE(entries.ok()) << entries.status().ToString();
+  return entries.ok() ? *entries : std::vector<OutputEntry>{};
+}
+
+std::unique_ptr<TransactionalSink> OpenSink(const std::string& dir, int subtask, int64_t attempt,
+                                            const SinkSnapshot& restored = {}) {
+  auto sink = TransactionalSink::Open(dir, subtask, attempt, restored);
+  EXPECT_TRUE(sink.ok()) << sink.status().ToString();
+  return sink.ok() ? std::move(sink).value() : nullptr;
+}
+
+using IdList = std::vector<uint64_t>;
+
+// Writes `ids` as one epoch, pre-commits it as `checkpoint_id` and commits it.
+void CommitEpoch(TransactionalSink& sink, int64_t checkpoint_id, const IdList& ids) {
+  for (uint64_t id : ids) ASSERT_TRUE(sink.Write(Rec(id)).ok());
+  ASSERT_TRUE(sink.PreCommit(checkpoint_id).ok());
+  ASSERT_TRUE(sink.Commit(checkpoint_id).ok());
+}
+
+// Appends the first `bytes` bytes of a frame: a writer that died in the middle of a write.
+void AppendTornFrame(const std::string& path, size_t bytes) {
+  std::string payload;
+  EncodeOutputRecord(Rec(999), &payload);
+  std::string frame;
+  AppendLogFrame(&frame, payload);
+  ASSERT_LT(bytes, frame.size());
+  ASSERT_TRUE(WriteFileAtomic(path, *ReadFileToString(path) + frame.substr(0, bytes)).ok());
+}
+
+TEST(SinkSnapshotTest, RoundTripsAndRejectsGarbage) {
+  SinkSnapshot s{{{3, "sink-0-a1-chk-3.txn"}, {5, "sink-0-a1-chk-5.txn"}}};
+  auto back = SinkSnapshot::Parse(s.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, s);
+  EXPECT_EQ(*SinkSnapshot::Parse(SinkSnapshot{}.Serialize()), SinkSnapshot{});
+  for (std::string_view bad : {"", "{", "[]", R"({"precommitted":3})",
+                               R"({"precommitted":[{"checkpoint":"x","pending":"p"}]})",
+                               R"({"precommitted":[{"pending":"p"}]})"}) {
+    auto r = SinkSnapshot::Parse(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_TRUE(r.status().IsCorruption()) << r.status().ToString();
+  }
+}
+
+TEST(TransactionalSinkTest, TwoPhaseCommitLifecycle) {
+  TempDir dir;
+  auto sink = OpenSink(dir.path(), 0, 1);
+  ASSERT_TRUE(sink->Write(Rec(1)).ok());
+  ASSERT_TRUE(sink->Write(Rec(2)).ok());
+  EXPECT_TRUE(Read(dir.path(), true).empty()) << "buffered until Flush";
+  ASSERT_TRUE(sink->Flush().ok());
+  EXPECT_EQ(Ids(Read(dir.path(), true), false), (IdList{1, 2}));
+  EXPECT_TRUE(Read(dir.path(), false).empty());
+
+  auto snap1 = sink->PreCommit(1);
+  ASSERT_TRUE(snap1.ok());
+  EXPECT_EQ(*snap1, (SinkSnapshot{{{1, "sink-0-a1-chk-1.txn"}}}));
+  ASSERT_TRUE(sink->Write(Rec(3)).ok());
+  auto snap3 = sink->PreCommit(3);  // checkpoint 2 never reached the sink
+  ASSERT_TRUE(snap3.ok());
+  EXPECT_EQ(*snap3, (SinkSnapshot{{{1, "sink-0-a1-chk-1.txn"}, {3, "sink-0-a1-chk-3.txn"}}}));
+  EXPECT_EQ(sink->PreCommit(3).status().code(), Status::Code::kInvalidArgument);
+
+  ASSERT_TRUE(sink->Commit(2).ok());  // commits txn 1 only
+  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1, 2}));
+  EXPECT_TRUE(PathExists(dir.File("committed/sink-0-chk-1.seg")));
+  ASSERT_TRUE(sink->Commit(3).ok());
+  ASSERT_TRUE(sink->Commit(3).ok());  // idempotent
+  auto all = Read(dir.path(), true);
+  EXPECT_EQ(Ids(all, true), (IdList{1, 2, 3}));
+  EXPECT_TRUE(Ids(all, false).empty());
+  auto snap4 = sink->PreCommit(4);
+  ASSERT_TRUE(snap4.ok());
+  EXPECT_EQ(snap4->precommitted.size(), 1u) << "committed transactions leave the snapshot";
+}
+
+TEST(TransactionalSinkTest, OpenCommitsTheRestoredAndAbortsTheRest) {
+  TempDir dir;
+  SinkSnapshot completed;
+  {
+    auto sink = OpenSink(dir.path(), 0, 1);
+    ASSERT_TRUE(sink->Write(Rec(1)).ok());
+    completed = *sink->PreCommit(1);  // checkpoint 1 completes, commit notification lost
+    ASSERT_TRUE(sink->Write(Rec(2)).ok());
+    ASSERT_TRUE(sink->PreCommit(2).ok());  // checkpoint 2 never completes
+    ASSERT_TRUE(sink->Write(Rec(3)).ok());
+    ASSERT_TRUE(sink->Flush().ok());  // open transaction
+  }
+  auto other = OpenSink(dir.path(), 1, 1);  // another subtask's open transaction stays
+  ASSERT_TRUE(other->Write(Rec(100)).ok());
+  ASSERT_TRUE(other->Flush().ok());
+
+  auto sink = OpenSink(dir.path(), 0, 2, completed);
+  auto all = Read(dir.path(), true);
+  EXPECT_EQ(Ids(all, true), (IdList{1}));
+  EXPECT_EQ(Ids(all, false), (IdList{100}));
+  auto pending = ListDir(dir.File("pending"));
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(*pending, (std::vector<std::string>{"sink-0-a2-chk-2.txn", "sink-1-a1-chk-1.txn"}));
+
+  // Restoring the same checkpoint again (a crash right after the restore) is idempotent.
+  sink.reset();
+  sink = OpenSink(dir.path(), 0, 3, completed);
+  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1}));
+}
+
+TEST(TransactionalSinkTest, RestoreOfAVanishedTransactionIsCorruption) {
+  TempDir dir;
+  auto sink = TransactionalSink::Open(dir.path(), 0, 2, SinkSnapshot{{{4, "sink-0-a1-chk-4.txn"}}});
+  ASSERT_FALSE(sink.ok());
+  EXPECT_TRUE(sink.status().IsCorruption()) << sink.status().ToString();
+  sink = TransactionalSink::Open(dir.path(), 0, 2, SinkSnapshot{{{4, "../../etc/passwd"}}});
+  ASSERT_FALSE(sink.ok());
+  EXPECT_TRUE(sink.status().IsCorruption()) << sink.status().ToString();
+}
+
+TEST(TransactionalSinkTest, NeverOverwritesAnotherCommittedTransaction) {
+  TempDir dir;
+  auto first = OpenSink(dir.path(), 0, 1);
+  CommitEpoch(*first, 1, {1});
+  // A later attempt that reuses checkpoint id 1 must not replace the committed file.
+  auto second = OpenSink(dir.path(), 0, 2);
+  ASSERT_TRUE(second->Write(Rec(2)).ok());
+  ASSERT_TRUE(second->PreCommit(1).ok());
+  EXPECT_EQ(second->Commit(1).code(), Status::Code::kAlreadyExists);
+  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1}));
+}
+
+TEST(DirectSinkTest, RecoversFromATornTail) {
+  TempDir dir;
+  {
+    auto sink = DirectSink::Open(dir.path(), 0);
+    ASSERT_TRUE(sink.ok());
+    for (uint64_t id = 1; id <= 3; ++id) ASSERT_TRUE((*sink)->Write(Rec(id)).ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+  }
+  const std::string log = dir.File("committed/sink-0.log");
+  AppendTornFrame(log, 11);
+  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1, 2, 3})) << "torn tail ignored";
+
+  auto sink = DirectSink::Open(dir.path(), 0, /*sync_every=*/0);
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->Write(Rec(5)).ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+  auto scan = ReadLog(log);
+  ASSERT_TRUE(scan.ok());
+  EXPECT_FALSE(scan->damage.has_value()) << scan->damage->reason;
+  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1, 2, 3, 5}));
+}
+
+TEST(ReadOutputTest, CorruptCommittedSegmentIsAnError) {
+  TempDir dir;
+  auto sink = OpenSink(dir.path(), 0, 1);
+  CommitEpoch(*sink, 1, {1});
+  const std::string seg = dir.File("committed/sink-0-chk-1.seg");
+  std::string data = *ReadFileToString(seg);
+  ASSERT_TRUE(WriteFileAtomic(seg, data.substr(0, data.size() - 1)).ok());
+  auto r = ReadOutput(dir.path(), false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsCorruption()) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("sink-0-chk-1.seg"), std::string::npos);
+}
+
+TEST(ReadOutputTest, MissingDirectoryIsEmpty) {
+  TempDir dir;
+  auto r = ReadOutput(dir.File("nothing-yet"), true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->empty());
+}
+
+TEST(OutputTailerTest, PendingThenCommittedThenAborted) {
+  TempDir dir;
+  OutputTailer tailer(dir.path(), /*include_pending=*/true);
+  OutputTailer committed_only(dir.path(), /*include_pending=*/false);
+  std::vector<OutputEntry> seen;
+  std::vector<OutputEntry> seen_committed;
+  ASSERT_TRUE(tailer.Poll(&seen).ok());  // nothing there yet
+  EXPECT_TRUE(seen.empty());
+
+  auto sink = OpenSink(dir.path(), 0, 1);
+  ASSERT_TRUE(sink->Write(Rec(1)).ok());
+  ASSERT_TRUE(sink->Flush().ok());
+  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_FALSE(seen[0].committed);
+  EXPECT_EQ(seen[0].file, "pending/sink-0-a1-chk-1.txn");
+  ASSERT_TRUE(sink->Write(Rec(2)).ok());
+  ASSERT_TRUE(sink->PreCommit(1).ok());
+  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  EXPECT_EQ(Ids(seen, false), (IdList{1, 2}));
+  ASSERT_TRUE(committed_only.Poll(&seen_committed).ok());
+  EXPECT_TRUE(seen_committed.empty());
+
+  ASSERT_TRUE(sink->Commit(1).ok());
+  ASSERT_TRUE(sink->Write(Rec(3)).ok());
+  ASSERT_TRUE(sink->Flush().ok());
+  seen.clear();
+  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  EXPECT_EQ(Ids(seen, true), (IdList{1, 2})) << "committed records show up again";
+  EXPECT_EQ(Ids(seen, false), (IdList{3}));
+  for (const OutputEntry& e : seen) {
+    if (e.committed) {
+      EXPECT_EQ(e.file, "committed/sink-0-chk-1.seg");
+    }
+  }
+  ASSERT_TRUE(committed_only.Poll(&seen_committed).ok());
+  EXPECT_EQ(Ids(seen_committed, true), (IdList{1, 2}));
+
+  // A restore aborts the open transaction: it vanishes without an error.
+  sink.reset();
+  sink = OpenSink(dir.path(), 0, 2, {});
+  seen.clear();
+  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  EXPECT_TRUE(seen.empty());
+  ASSERT_TRUE(committed_only.Poll(&seen_committed).ok());
+  EXPECT_EQ(seen_committed.size(), 2u) << "nothing is returned twice";
+}
+
+TEST(OutputTailerTest, FollowsADirectSinkAcrossATornTail) {
+  TempDir dir;
+  OutputTailer tailer(dir.path(), false);
+  std::vector<OutputEntry> seen;
+  auto sink = DirectSink::Open(dir.path(), 0);
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->Write(Rec(1)).ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  EXPECT_EQ(Ids(seen, true), (IdList{1}));
+  // The writer dies mid-frame; the tailer waits at the torn frame without an error.
+  AppendTornFrame(dir.File("committed/sink-0.log"), 5);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tailer.Poll(&seen).ok());
+  // The restarted writer cuts the torn tail and appends; the tailer carries on.
+  sink = DirectSink::Open(dir.path(), 0);
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->Write(Rec(2)).ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  EXPECT_EQ(Ids(seen, true), (IdList{1, 2}));
+}
+
+}  // namespace
+}  // namespace faultline::runtime
