@@ -114,6 +114,20 @@ Status RenameDurable(const std::string& from, const std::string& to) {
   return Status::Ok();
 }
 
+Status ReadChunks(int fd, std::string_view path, size_t chunk_size,
+                  const std::function<Status(std::string_view chunk)>& consume) {
+  std::string buf(std::max<size_t>(chunk_size, 1), '\0');
+  while (true) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::IoError("read " + Str(path), errno);
+    }
+    if (n == 0) return Status::Ok();
+    RETURN_IF_ERROR(consume(std::string_view(buf.data(), static_cast<size_t>(n))));
+  }
+}
+
 Result<std::string> ReadFileToString(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -121,16 +135,10 @@ Result<std::string> ReadFileToString(const std::string& path) {
     return Status::IoError("open " + path, errno);
   }
   std::string out;
-  char buf[1 << 16];
-  while (true) {
-    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IoError("read " + path, errno);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
+  RETURN_IF_ERROR(ReadChunks(fd.get(), path, size_t{1} << 16, [&](std::string_view chunk) {
+    out.append(chunk);
+    return Status::Ok();
+  }));
   return out;
 }
 

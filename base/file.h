@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,11 @@ Status WriteFileAtomic(const std::string& path, std::string_view data);
 Status RenameDurable(const std::string& from, const std::string& to);
 
 Result<std::string> ReadFileToString(const std::string& path);
+// Reads the open file `fd` from its current offset to its end, `chunk_size` bytes at a time
+// (retrying EINTR), and hands each chunk to `consume`. Stops at the first error: a failed
+// read(2) is an IoError naming `path`; an error of `consume` is returned as it is.
+Status ReadChunks(int fd, std::string_view path, size_t chunk_size,
+                  const std::function<Status(std::string_view chunk)>& consume);
 bool PathExists(const std::string& path);
 // mkdir -p; fsyncs each parent it creates into.
 Status CreateDirs(const std::string& path);

@@ -1,5 +1,6 @@
 #include "base/file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -85,6 +86,45 @@ TEST_F(FileTest, TornWriteLeavesAPrefixAndKillsTheWriter) {
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(*ReadFileToString(path), "01234");
+}
+
+TEST_F(FileTest, ReadChunksHandsOverTheWholeFileInBoundedChunks) {
+  std::string path = dir_.File("data");
+  ASSERT_TRUE(WriteFileAtomic(path, "0123456789").ok());
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  std::vector<std::string> chunks;
+  Status s = ReadChunks(fd, path, 4, [&](std::string_view chunk) {
+    chunks.emplace_back(chunk);
+    return Status::Ok();
+  });
+  ::close(fd);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(chunks, (std::vector<std::string>{"0123", "4567", "89"}));
+}
+
+TEST_F(FileTest, ReadChunksStopsAtTheConsumersError) {
+  std::string path = dir_.File("data");
+  ASSERT_TRUE(WriteFileAtomic(path, "0123456789").ok());
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  int calls = 0;
+  Status s = ReadChunks(fd, path, 4, [&](std::string_view) {
+    ++calls;
+    return Status::Corruption("bad chunk");
+  });
+  ::close(fd);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(FileTest, ReadChunksReportsAReadError) {
+  int fd = ::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);  // read(2): EISDIR
+  ASSERT_GE(fd, 0);
+  Status s = ReadChunks(fd, dir_.path(), 4, [](std::string_view) { return Status::Ok(); });
+  ::close(fd);
+  EXPECT_EQ(s.error_number(), EISDIR);
+  EXPECT_NE(s.message().find(dir_.path()), std::string::npos) << s.ToString();
 }
 
 TEST_F(FileTest, CreateDirsAndListDir) {

@@ -19,7 +19,7 @@ Result<nlohmann::json> ParseControlFrame(const Frame& frame) {
 }
 
 void ConnectionIntake::AddPollFds(std::vector<pollfd>* fds) const {
-  fds->push_back({listener_.fd(), POLLIN, 0});
+  fds->push_back({listener_.get(), POLLIN, 0});
   for (const auto& p : pending_) fds->push_back({p.conn->fd(), POLLIN, 0});
   for (const auto& a : admin_) fds->push_back({a->fd(), POLLIN, 0});
 }
@@ -27,7 +27,7 @@ void ConnectionIntake::AddPollFds(std::vector<pollfd>* fds) const {
 std::vector<std::pair<std::shared_ptr<FrameConn>, nlohmann::json>> ConnectionIntake::Poll(
     const AdminHandler& extra) {
   while (true) {
-    auto accepted = Accept(listener_.fd());
+    auto accepted = Accept(listener_.get());
     if (!accepted.ok() || !accepted->has_value()) break;
     pending_.push_back(
         {std::make_shared<FrameConn>(std::move(**accepted), "peer"), Deadline::AfterMillis(5000)});

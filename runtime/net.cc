@@ -1,119 +1,30 @@
 #include "runtime/net.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "base/record_log.h"
 
 namespace faultline::runtime {
-namespace {
 
-Result<sockaddr_in> Resolve(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    return Status::InvalidArgument("address '" + address + "': expected HOST:PORT");
-  }
-  std::string host = address.substr(0, colon);
-  int port = std::atoi(address.c_str() + colon + 1);
-  if (host == "localhost") host = "127.0.0.1";
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  if (::inet_pton(AF_INET, host.c_str(), &sa.sin_addr) != 1) {
-    return Status::InvalidArgument("address '" + address + "': host must be an IPv4 address");
-  }
-  return sa;
-}
-
-void SetSocketOptions(int fd) {
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-}  // namespace
-
-Socket& Socket::operator=(Socket&& o) noexcept {
-  if (this != &o) {
-    Close();
-    fd_ = o.Release();
-  }
-  return *this;
-}
-
-void Socket::Close() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
-Result<Socket> Listen(const std::string& address) {
-  ASSIGN_OR_RETURN(sockaddr_in sa, Resolve(address));
-  Socket s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!s.valid()) return Status::IoError("socket", errno);
-  int one = 1;
-  ::setsockopt(s.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (::bind(s.fd(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
-    return Status::IoError("bind " + address, errno);
-  }
-  if (::listen(s.fd(), 128) != 0) return Status::IoError("listen " + address, errno);
-  return s;
-}
-
-int LocalPort(int fd) {
-  sockaddr_in sa{};
-  socklen_t len = sizeof(sa);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return -1;
-  return ntohs(sa.sin_port);
-}
+Result<Socket> Listen(const std::string& address) { return ListenTcp(address); }
 
 Result<int> PickFreePort() {
   ASSIGN_OR_RETURN(Socket s, Listen("127.0.0.1:0"));
-  return LocalPort(s.fd());
+  return LocalPort(s.get());
 }
 
 Result<Socket> Connect(const std::string& address, Deadline deadline) {
-  ASSIGN_OR_RETURN(sockaddr_in sa, Resolve(address));
-  Socket s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!s.valid()) return Status::IoError("socket", errno);
-  if (::connect(s.fd(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
-    if (errno != EINPROGRESS) return Status::IoError("connect " + address, errno);
-    while (true) {
-      int left = static_cast<int>(deadline.RemainingMillis());
-      if (left <= 0) return Status::Timeout("connect " + address);
-      pollfd p{s.fd(), POLLOUT, 0};
-      int r = ::poll(&p, 1, left);
-      if (r < 0 && errno == EINTR) continue;
-      if (r == 0) return Status::Timeout("connect " + address);
-      int err = 0;
-      socklen_t len = sizeof(err);
-      ::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
-      if (err != 0) return Status::IoError("connect " + address, err);
-      break;
-    }
-  }
-  SetSocketOptions(s.fd());
-  return s;
+  return ConnectTcp(address, deadline);
 }
 
 Result<std::optional<Socket>> Accept(int listen_fd) {
-  int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-  if (fd < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) {
-      return std::optional<Socket>();
-    }
-    return Status::IoError("accept", errno);
-  }
-  SetSocketOptions(fd);
-  return std::optional<Socket>(Socket(fd));
+  ASSIGN_OR_RETURN(Socket s, AcceptOne(listen_fd, /*non_blocking=*/true));
+  if (!s.valid()) return std::optional<Socket>();
+  return std::optional<Socket>(std::move(s));
 }
 
 bool WaitFd(int fd, bool for_write, int timeout_ms) {
@@ -134,7 +45,7 @@ Status FrameConn::ReadAvailable() {
   }
   char buf[1 << 16];
   while (true) {
-    ssize_t n = ::read(socket_.fd(), buf, sizeof(buf));
+    ssize_t n = ::read(socket_.get(), buf, sizeof(buf));
     if (n > 0) {
       in_.append(buf, static_cast<size_t>(n));
       if (static_cast<size_t>(n) < sizeof(buf)) return Status::Ok();
@@ -155,8 +66,9 @@ Result<std::optional<Frame>> FrameConn::NextFrame() {
   DecodedFrame f = DecodeLogFrame(data);
   if (f.status == FrameStatus::kIncomplete) return std::optional<Frame>();
   if (f.status == FrameStatus::kCorrupt || f.payload.empty()) {
-    poisoned_ = Status::Corruption("frame from " + peer_ + ": " +
-                                   (f.payload.empty() ? std::string("empty payload") : f.reason));
+    poisoned_ = Status::Corruption(
+        "frame from " + peer_ + ": " +
+        (f.status == FrameStatus::kCorrupt ? f.reason : std::string("empty payload")));
     return poisoned_;
   }
   Frame frame{static_cast<FrameType>(f.payload[0]), std::string(f.payload.substr(1))};
@@ -167,7 +79,7 @@ Result<std::optional<Frame>> FrameConn::NextFrame() {
 Status FrameConn::FlushSome() {
   if (!socket_.valid()) return Status::Unavailable("connection to " + peer_ + " is closed");
   while (out_pos_ < out_.size()) {
-    ssize_t n = ::send(socket_.fd(), out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
+    ssize_t n = ::send(socket_.get(), out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
     if (n > 0) {
       out_pos_ += static_cast<size_t>(n);
       continue;

@@ -7,38 +7,18 @@
 #include <string_view>
 
 #include "base/clock.h"
+#include "base/socket.h"
 #include "base/status.h"
 #include "runtime/wire.h"
 
 namespace faultline::runtime {
 
-// Socket owns a file descriptor and closes it. Move-only.
-class Socket {
- public:
-  Socket() = default;
-  explicit Socket(int fd) : fd_(fd) {}
-  Socket(Socket&& o) noexcept : fd_(o.Release()) {}
-  Socket& operator=(Socket&& o) noexcept;
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  ~Socket() { Close(); }
-
-  int fd() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int Release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void Close();
-
- private:
-  int fd_ = -1;
-};
+// A socket the runtime owns: base/socket.h's move-only fd owner (get(), valid(), Close()).
+using Socket = ::faultline::Fd;
 
 // Listens on "host:port" (port 0: any free port). Non-blocking, close-on-exec.
 Result<Socket> Listen(const std::string& address);
-int LocalPort(int fd);
+using ::faultline::LocalPort;
 // Connects to "host:port" within the deadline; the socket is non-blocking with TCP_NODELAY.
 Result<Socket> Connect(const std::string& address, Deadline deadline);
 // Accepts one pending connection if any (non-blocking): nullopt when none is waiting.
@@ -54,7 +34,7 @@ class FrameConn {
  public:
   explicit FrameConn(Socket socket, std::string peer = "");
 
-  int fd() const { return socket_.fd(); }
+  int fd() const { return socket_.get(); }
   const std::string& peer() const { return peer_; }
   bool closed() const { return !socket_.valid(); }
   void Close() { socket_.Close(); }

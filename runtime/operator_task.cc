@@ -3,9 +3,8 @@
 // otherwise), snapshots state per checkpoint and routes results to sink subtasks by key group.
 #include <charconv>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/failpoint.h"
 #include "base/file.h"
@@ -54,7 +53,8 @@ class OperatorTask : public TaskBase {
         last_flush_ms = MonotonicMillis();
         since = 0;
       }
-      RETURN_IF_ERROR(WaitForInput(static_cast<int>(std::max<int64_t>(1, job().flush_interval_ms - since))));
+      RETURN_IF_ERROR(
+          WaitForInput(static_cast<int>(std::max<int64_t>(1, job().flush_interval_ms - since))));
     }
     return Status::Aborted("cancelled");
   }
@@ -189,7 +189,8 @@ class OperatorTask : public TaskBase {
     RETURN_IF_ERROR(failpoint::Check("snapshot.write"));
     std::string dir = store_.TaskDir(id, name());
     RETURN_IF_ERROR(CreateDirs(dir));
-    ASSIGN_OR_RETURN(std::vector<SnapshotFile> state_files, state_->Snapshot(JoinPath(dir, kStateDir)));
+    ASSIGN_OR_RETURN(std::vector<SnapshotFile> state_files,
+                     state_->Snapshot(JoinPath(dir, kStateDir)));
     std::vector<SnapshotFile> files;
     for (SnapshotFile& f : state_files) {
       f.name = std::string(kStateDir) + "/" + f.name;

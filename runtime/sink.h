@@ -63,6 +63,18 @@ class TransactionalSink {
   virtual Status Commit(int64_t checkpoint_id) = 0;
 };
 
+// Rolls the committed output of sink subtask `subtask` back to checkpoint `restore_point` (0:
+// to before any checkpoint): durably deletes every committed transaction of a later checkpoint
+// and returns their ids, ascending. Called by an exactly-once sink before it restores from a
+// checkpoint older than the newest one whose transactions were committed (a fallback past a
+// checkpoint whose files fail their CRC, or a rollback to a named one): the job replays the
+// records of those checkpoints, so keeping their output would duplicate it. A no-op on a
+// restore from the newest completed checkpoint (nothing later can have been committed).
+// Readers that already consumed the withdrawn output did see records that the replay emits
+// again (with counts that may differ). Idempotent; thread-compatible.
+Result<std::vector<int64_t>> WithdrawCommittedAfter(const std::string& output_dir, int subtask,
+                                                    int64_t restore_point);
+
 // DirectSink appends every record straight to committed/sink-<k>.log (at-least-once and
 // at-most-once): visible at once, never rolled back. Opening cuts a torn tail left by a crash.
 // Thread-compatible.

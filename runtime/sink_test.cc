@@ -158,6 +158,29 @@ TEST(TransactionalSinkTest, NeverOverwritesAnotherCommittedTransaction) {
   EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1}));
 }
 
+TEST(TransactionalSinkTest, WithdrawCommittedAfterRollsBackToTheRestorePoint) {
+  TempDir dir;
+  auto sink = OpenSink(dir.path(), 0, 1);
+  CommitEpoch(*sink, 1, {1});
+  CommitEpoch(*sink, 2, {2});
+  CommitEpoch(*sink, 3, {3});
+  auto other = OpenSink(dir.path(), 1, 1);
+  CommitEpoch(*other, 3, {100});  // another subtask's output is not this one's to withdraw
+
+  auto withdrawn = WithdrawCommittedAfter(dir.path(), 0, 1);
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.status().ToString();
+  EXPECT_EQ(*withdrawn, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1, 100}));
+  withdrawn = WithdrawCommittedAfter(dir.path(), 0, 1);  // idempotent
+  ASSERT_TRUE(withdrawn.ok());
+  EXPECT_TRUE(withdrawn->empty());
+  withdrawn = WithdrawCommittedAfter(dir.path(), 1, 0);  // to before any checkpoint
+  ASSERT_TRUE(withdrawn.ok());
+  EXPECT_EQ(*withdrawn, (std::vector<int64_t>{3}));
+  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1}));
+  EXPECT_TRUE(WithdrawCommittedAfter(dir.File("nowhere"), 0, 0).ok());
+}
+
 TEST(DirectSinkTest, RecoversFromATornTail) {
   TempDir dir;
   {

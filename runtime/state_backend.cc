@@ -22,19 +22,11 @@ Result<SnapshotFile> ReadAndDescribe(const std::string& dir, const std::string& 
     return Status::IoError("open " + path, errno);
   }
   SnapshotFile file{name, 0, 0};
-  std::string buf(1 << 16, '\0');
-  Status status;
-  while (true) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      status = Status::IoError("read " + path, errno);
-      break;
-    }
-    if (n == 0) break;
-    file.crc32c = crc32c::Extend(file.crc32c, buf.data(), static_cast<size_t>(n));
-    file.size += static_cast<uint64_t>(n);
-  }
+  Status status = ReadChunks(fd, path, size_t{1} << 16, [&](std::string_view chunk) {
+    file.crc32c = crc32c::Extend(file.crc32c, chunk.data(), chunk.size());
+    file.size += chunk.size();
+    return Status::Ok();
+  });
   if (status.ok() && sync) status = Fsync(fd, path);
   ::close(fd);
   if (!status.ok()) return status;

@@ -3,7 +3,6 @@
 #include <poll.h>
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "base/logging.h"
@@ -85,10 +84,8 @@ Status TaskBase::ConnectOutputs(const std::vector<TaskId>& targets) {
         continue;
       }
       auto c = std::make_unique<FrameConn>(std::move(*sock), to);
-      nlohmann::json hello = {{"kind", "data"},
-                              {"attempt", deployment().attempt},
-                              {"from", name()},
-                              {"to", to}};
+      nlohmann::json hello = {
+          {"kind", "data"}, {"attempt", deployment().attempt}, {"from", name()}, {"to", to}};
       c->QueueFrame(FrameType::kHello, hello.dump());
       last = c->FlushBlocking(Deadline::AfterMillis(1000), env_.cancel);
       if (!last.ok()) continue;
@@ -206,13 +203,14 @@ Status TaskBase::DrainMailbox() {
 }
 
 void TaskBase::ReportAck(int64_t checkpoint_id, std::vector<SnapshotFile> files) {
-  TaskReport r{TaskReport::Type::kAck, name(), deployment().attempt, checkpoint_id,
-               std::move(files), ""};
+  TaskReport r{TaskReport::Type::kAck, name(),           deployment().attempt,
+               checkpoint_id,          std::move(files), ""};
   env_.reports->Push(std::move(r));
 }
 
 void TaskBase::ReportRunning() {
-  env_.reports->Push(TaskReport{TaskReport::Type::kRunning, name(), deployment().attempt, 0, {}, ""});
+  env_.reports->Push(
+      TaskReport{TaskReport::Type::kRunning, name(), deployment().attempt, 0, {}, ""});
 }
 
 Status TaskBase::Broadcast(const std::string& frame) {
