@@ -34,7 +34,7 @@ Script MakeScript(int barriers, bool ends) {
   int64_t record = 0;
   for (int b = 0; b <= barriers; ++b) {
     if (b > 0) script.push_back({Item::Kind::kBarrier, b});
-    int n = *rc::gen::inRange(0, 6);
+    int n = *rc::gen::inRange(0, 8);
     for (int i = 0; i < n; ++i) script.push_back({Item::Kind::kRecord, record++});
   }
   if (ends) script.push_back({Item::Kind::kEnd, 0});
@@ -74,8 +74,8 @@ std::string Show(const std::vector<Script>& scripts) {
 }
 
 void CheckInterleaving(bool aligned) {
-  const int channels = *rc::gen::inRange(1, 6);
-  const int checkpoints = *rc::gen::inRange(1, 4);
+  const int channels = *rc::gen::inRange(1, 7);
+  const int checkpoints = *rc::gen::inRange(1, 5);
   std::vector<Script> scripts;
   for (int c = 0; c < channels; ++c) {
     bool ends = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
