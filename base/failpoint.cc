@@ -147,6 +147,8 @@ std::vector<Site> Sites() {
   return out;
 }
 
+Status ValidateSpec(std::string_view spec) { return ParseSpec("spec", spec).status(); }
+
 Status Arm(std::string_view name, std::string_view spec_text) {
   Registry& r = Reg();
   std::lock_guard<std::mutex> lock(r.mu);

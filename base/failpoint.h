@@ -34,6 +34,8 @@ std::vector<Site> Sites();
 
 // Arms `name` with `spec`. Unknown site or malformed spec -> InvalidArgument naming it.
 Status Arm(std::string_view name, std::string_view spec);
+// Ok when `spec` parses; InvalidArgument saying what is wrong otherwise.
+Status ValidateSpec(std::string_view spec);
 // Arms a `;`-separated list of `name=spec` (the FAULTLINE_FAILPOINTS format).
 Status ArmList(std::string_view list);
 // Arms from the FAULTLINE_FAILPOINTS environment variable, if set.

@@ -44,6 +44,11 @@ std::string BinPath(const std::string& name) {
   return std::string(dir != nullptr ? dir : ".") + "/" + name;
 }
 
+std::string SourceDir() {
+  const char* dir = std::getenv("FAULTLINE_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
 TestProcess::TestProcess(std::vector<std::string> argv, const std::string& log_path,
                          std::vector<std::string> extra_env) {
   // Everything the child needs is built before fork: after it, only exec-safe calls.

@@ -29,6 +29,8 @@ CommandResult RunCommand(const std::string& cmd);
 
 // Path of a built executable: $FAULTLINE_BIN_DIR/name (set by CTest).
 std::string BinPath(const std::string& name);
+// The source tree: $FAULTLINE_SOURCE_DIR (set by CTest), else ".".
+std::string SourceDir();
 
 // A child process for integration tests: fork + exec with stdout/stderr to a file, in its own
 // process group, killed (SIGKILL to the group) when the object dies or the test process dies

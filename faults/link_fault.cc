@@ -83,6 +83,12 @@ const json& ParamsOf(const LinkFault& fault) {
 
 }  // namespace
 
+bool IsLinkFaultKind(std::string_view kind) {
+  for (std::string_view k : {"partition", "delay", "reset", "bandwidth", "barrier-hold", "corrupt"})
+    if (kind == k) return true;
+  return false;
+}
+
 const char* LinkActionKindName(LinkAction::Kind kind) {
   switch (kind) {
     case LinkAction::Kind::kPartition:

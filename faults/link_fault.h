@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct LinkFault {
   std::vector<std::string> all_nodes;  // every node id ("coordinator", "worker-1", ...)
   nlohmann::json params;               // see above; null = {}
 };
+
+// Whether scenarios' fault `kind` is a link fault (one of LinkFault's kinds).
+bool IsLinkFaultKind(std::string_view kind);
 
 // A directed cut between nodes: bytes from `from` to `to` are held.
 struct Cut {

@@ -321,11 +321,14 @@ Status NetnsNetwork::ApplyCut(const Cut& cut, bool on) {
              from_ip + "/32", "blackhole"});
 }
 
+Status NetnsNetwork::CheckKind(std::string_view kind) const {
+  if (kind == "partition") return Status::Ok();
+  return Status::InvalidArgument("netns backend: only partition faults; '" + std::string(kind) +
+                                 "' needs the proxy backend (\"network\": \"proxy\")");
+}
+
 Result<int> NetnsNetwork::Begin(const LinkFault& fault, Rng rng) {
-  if (fault.kind != "partition") {
-    return Status::InvalidArgument("netns backend: only partition faults; '" + fault.kind +
-                                   "' needs the proxy backend");
-  }
+  RETURN_IF_ERROR(CheckKind(fault.kind));
   LinkFault resolved = fault;
   if (resolved.all_nodes.empty()) resolved.all_nodes = nodes_;
   for (const auto& n : resolved.all_nodes) RETURN_IF_ERROR(IndexOf(n).status());

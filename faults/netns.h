@@ -13,6 +13,7 @@
 #include "base/rng.h"
 #include "base/status.h"
 #include "faults/link_fault.h"
+#include "faults/link_network.h"
 #include "faults/sockets.h"
 
 namespace faultline::faults {
@@ -45,7 +46,7 @@ std::optional<int> NetnsOwnerPid(std::string_view name, std::string_view family)
 // like ProxyNetwork's: a cut stays while any active fault needs it. Only partition faults are
 // supported: delays, resets, barrier holds and corruption belong to the proxy backend.
 // Thread-safe.
-class NetnsNetwork {
+class NetnsNetwork : public LinkNetwork {
  public:
   struct Options {
     std::string family = "flns";     // 2 to 4 lowercase letters
@@ -63,7 +64,7 @@ class NetnsNetwork {
   // Validates options and node names without touching the system.
   static Status Validate(const std::vector<std::string>& nodes, const Options& options);
 
-  ~NetnsNetwork();
+  ~NetnsNetwork() override;
   NetnsNetwork(const NetnsNetwork&) = delete;
   NetnsNetwork& operator=(const NetnsNetwork&) = delete;
   // Removes every namespace of the run now; later calls do nothing.
@@ -83,9 +84,11 @@ class NetnsNetwork {
   Result<Fd> DialFrom(const std::string& node, const std::string& address, Deadline deadline) const;
 
   // Partition faults (kind "partition" only; all_nodes empty = nodes()). See link_fault.h.
-  Result<int> Begin(const LinkFault& fault, Rng rng);
-  Status End(int handle);
-  Status HealAll();
+  std::string_view backend() const override { return "netns"; }
+  Status CheckKind(std::string_view kind) const override;
+  Result<int> Begin(const LinkFault& fault, Rng rng) override;
+  Status End(int handle) override;
+  Status HealAll() override;
   std::set<Cut> cuts() const;  // in force right now
 
  private:

@@ -114,11 +114,17 @@ void ProxyNetwork::Apply(const LayerKey& key, bool ended) {
   }
 }
 
-void ProxyNetwork::HealAll() {
+Status ProxyNetwork::CheckKind(std::string_view kind) const {
+  if (IsLinkFaultKind(kind)) return Status::Ok();
+  return Status::InvalidArgument("the proxy backend has no link fault '" + std::string(kind) + "'");
+}
+
+Status ProxyNetwork::HealAll() {
   std::lock_guard<std::mutex> lock(mu_);
   handles_.clear();
   layers_.clear();
   for (auto& [link, proxy] : proxies_) proxy->HealAll();
+  return Status::Ok();
 }
 
 }  // namespace faultline::faults

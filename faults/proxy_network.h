@@ -11,6 +11,7 @@
 #include "base/rng.h"
 #include "base/status.h"
 #include "faults/link_fault.h"
+#include "faults/link_network.h"
 #include "faults/link_proxy.h"
 
 namespace faultline::faults {
@@ -30,14 +31,14 @@ namespace faultline::faults {
 //    is an InvalidArgument and changes nothing.
 //  - HealAll() lifts every fault and forgets every handle; the proxies keep running.
 // Thread-safe.
-class ProxyNetwork {
+class ProxyNetwork : public LinkNetwork {
  public:
   using Links = std::vector<std::pair<std::string, std::string>>;
 
   // `listen_addresses`: node id -> real host:port; every `to` of `links` needs one.
   static Result<std::unique_ptr<ProxyNetwork>> Start(
       const Links& links, const std::map<std::string, std::string>& listen_addresses);
-  ~ProxyNetwork();
+  ~ProxyNetwork() override;
 
   std::map<std::string, std::map<std::string, std::string>> DialMap() const;
   const Links& links() const { return links_; }
@@ -46,9 +47,11 @@ class ProxyNetwork {
 
   // `fault.all_nodes` empty means every node named by the links. `rng` makes the random choices
   // (bridge and ring orders, jitter, corrupted bytes).
-  Result<int> Begin(const LinkFault& fault, Rng rng);
-  Status End(int handle);
-  void HealAll();
+  std::string_view backend() const override { return "proxy"; }
+  Status CheckKind(std::string_view kind) const override;
+  Result<int> Begin(const LinkFault& fault, Rng rng) override;
+  Status End(int handle) override;
+  Status HealAll() override;
 
  private:
   // A proxy direction and one kind of fault on it.

@@ -7,8 +7,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "faults/link_fault.h"
-#include "faults/proxy_network.h"
-#include "runtime/control.h"
+#include "harness/cluster_network.h"
 
 namespace faultline::harness {
 namespace {
@@ -89,36 +88,35 @@ Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
 
 namespace {
 
-const std::vector<std::string> kLinkFaults = {"partition", "delay",        "reset",
-                                              "bandwidth", "barrier-hold", "corrupt"};
+using faults::IsLinkFaultKind;
 
-bool IsLinkFault(const std::string& fault) {
-  return std::find(kLinkFaults.begin(), kLinkFaults.end(), fault) != kLinkFaults.end();
+// The failpoint a failpoint or disk fault arms: (name, spec).
+Result<std::pair<std::string, std::string>> FaultFailpoint(const PlannedFault& f) {
+  if (f.fault == "disk") return DiskFailpoint(f.params, "params", "disk fault");
+  if (!f.params.contains("name") || !f.params["name"].is_string())
+    return Status::InvalidArgument("a failpoint fault needs params.name (and params.spec)");
+  return std::make_pair(f.params["name"].get<std::string>(), f.params.value("spec", "crash"));
 }
 
 class ClusterFaultActions : public FaultActions {
  public:
-  ClusterFaultActions(NodeMap* nodes, HistoryWriter* history,
-                      std::map<std::string, std::string> admin, faults::ProxyNetwork* network,
-                      Rng rng)
-      : nodes_(nodes), history_(history), admin_(std::move(admin)), network_(network), rng_(rng) {}
+  ClusterFaultActions(NodeMap* nodes, HistoryWriter* history, ClusterNetwork* network, Rng rng)
+      : nodes_(nodes), history_(history), network_(network), rng_(rng) {}
 
   Status Validate(const PlannedFault& f) override {
-    if (IsLinkFault(f.fault)) {
-      if (network_ == nullptr) {
+    if (IsLinkFaultKind(f.fault)) {
+      if (network_->links() == nullptr) {
         return Status::InvalidArgument("link fault '" + f.fault +
                                        "' needs \"cluster\": {\"network\": \"proxy\"}");
       }
-      return Status::Ok();
+      return network_->links()->CheckKind(f.fault);
     }
-    static const std::vector<std::string> kSupported = {"kill", "terminate", "pause", "restart",
-                                                        "failpoint"};
+    static const std::vector<std::string> kSupported = {"kill",    "terminate", "pause",
+                                                        "restart", "failpoint", "disk"};
     if (std::find(kSupported.begin(), kSupported.end(), f.fault) == kSupported.end()) {
       return Status::InvalidArgument("fault '" + f.fault + "' is not supported by this build");
     }
-    if (f.fault == "failpoint" && (!f.params.contains("name") || !f.params["name"].is_string())) {
-      return Status::InvalidArgument("a failpoint fault needs params.name (and params.spec)");
-    }
+    if (f.fault == "failpoint" || f.fault == "disk") RETURN_IF_ERROR(FaultFailpoint(f).status());
     for (const auto& t : f.targets) {
       if (nodes_->count(t) == 0) return Status::InvalidArgument("no node '" + t + "'");
     }
@@ -127,11 +125,11 @@ class ClusterFaultActions : public FaultActions {
 
   Status Begin(const PlannedFault& f) override {
     RecordFault(f, "begin");
-    if (IsLinkFault(f.fault)) {
+    if (IsLinkFaultKind(f.fault)) {
       std::vector<std::string> all;
       for (const auto& [id, n] : *nodes_) all.push_back(id);
-      auto handle = network_->Begin({f.fault, f.targets, all, f.params},
-                                    rng_.Fork("link-" + std::to_string(f.id)));
+      auto handle = network_->links()->Begin({f.fault, f.targets, all, f.params},
+                                             rng_.Fork("link-" + std::to_string(f.id)));
       if (!handle.ok()) return handle.status().WithContext(f.fault);
       link_handles_[f.id] = *handle;
       return Status::Ok();
@@ -148,10 +146,9 @@ class ClusterFaultActions : public FaultActions {
       } else if (f.fault == "restart") {
         s = n.Stop(5000);
         if (s.ok()) s = n.Start();
-      } else if (f.fault == "failpoint") {
-        s = Admin(t, {{"type", "failpoint"},
-                      {"name", f.params["name"]},
-                      {"spec", f.params.value("spec", "crash")}});
+      } else if (f.fault == "failpoint" || f.fault == "disk") {
+        auto [name, spec] = *FaultFailpoint(f);  // checked by Validate
+        s = Admin(t, {{"type", "failpoint"}, {"name", name}, {"spec", spec}});
       }
       if (!s.ok()) FL_LOG(Warning) << f.fault << " " << t << ": " << s.ToString();
     }
@@ -159,10 +156,10 @@ class ClusterFaultActions : public FaultActions {
   }
 
   Status End(const PlannedFault& f) override {
-    if (IsLinkFault(f.fault)) {
+    if (IsLinkFaultKind(f.fault)) {
       auto it = link_handles_.find(f.id);
       if (it != link_handles_.end()) {
-        Status s = network_->End(it->second);
+        Status s = network_->links()->End(it->second);
         link_handles_.erase(it);
         if (!s.ok()) FL_LOG(Warning) << "healing " << f.fault << ": " << s.ToString();
       }
@@ -174,14 +171,16 @@ class ClusterFaultActions : public FaultActions {
       Status s;
       if (f.fault == "pause") {
         s = n.Resume();
-      } else if (f.fault == "failpoint") {
+      } else if (f.fault == "failpoint" || f.fault == "disk") {
         // The armed failpoint may have crashed the node: disarm if it lives, restart if not.
         if (n.Running())
-          s = Admin(t, {{"type", "failpoint"}, {"name", f.params["name"]}, {"spec", "off"}});
+          s = Admin(t,
+                    {{"type", "failpoint"}, {"name", FaultFailpoint(f)->first}, {"spec", "off"}});
       }
-      if ((f.fault == "kill" || f.fault == "terminate" || f.fault == "failpoint") &&
+      bool armed = f.fault == "failpoint" || f.fault == "disk";
+      if ((f.fault == "kill" || f.fault == "terminate" || armed) &&
           f.params.value("restart", true)) {
-        if (n.Running() && f.fault != "failpoint") (void)n.Stop(5000);
+        if (n.Running() && !armed) (void)n.Stop(5000);
         if (!n.Running()) s = n.Start();
       }
       if (!s.ok()) FL_LOG(Warning) << "healing " << f.fault << " " << t << ": " << s.ToString();
@@ -192,11 +191,7 @@ class ClusterFaultActions : public FaultActions {
 
  private:
   Status Admin(const std::string& node, const nlohmann::json& request) {
-    auto reply = runtime::AdminCall(admin_.at(node), request, 2000);
-    if (!reply.ok()) return reply.status();
-    if (!reply->value("ok", false))
-      return Status::Internal(reply->value("error", "admin request failed"));
-    return Status::Ok();
+    return network_->Admin(node, request, 2000).status();
   }
 
   void RecordFault(const PlannedFault& f, const char* phase) {
@@ -209,19 +204,16 @@ class ClusterFaultActions : public FaultActions {
 
   NodeMap* nodes_;
   HistoryWriter* history_;
-  std::map<std::string, std::string> admin_;
-  faults::ProxyNetwork* network_;
+  ClusterNetwork* network_;
   Rng rng_;
   std::map<int, int> link_handles_;  // planned fault id -> network handle
 };
 
 }  // namespace
 
-std::unique_ptr<FaultActions> MakeClusterFaultActions(
-    NodeMap* nodes, HistoryWriter* history, std::map<std::string, std::string> admin_addresses,
-    faults::ProxyNetwork* network, Rng rng) {
-  return std::make_unique<ClusterFaultActions>(nodes, history, std::move(admin_addresses), network,
-                                               rng);
+std::unique_ptr<FaultActions> MakeClusterFaultActions(NodeMap* nodes, HistoryWriter* history,
+                                                      ClusterNetwork* network, Rng rng) {
+  return std::make_unique<ClusterFaultActions>(nodes, history, network, rng);
 }
 
 Status NemesisRunner::Tick() {

@@ -11,11 +11,9 @@
 #include "harness/node_control.h"
 #include "harness/scenario.h"
 
-namespace faultline::faults {
-class ProxyNetwork;
-}
-
 namespace faultline::harness {
+
+class ClusterNetwork;
 
 // One planned fault: what, on which nodes, from when to when (seconds since the generate phase
 // began). The whole schedule is drawn from the run's seed before the run starts, so the same
@@ -42,9 +40,10 @@ using NodeMap = std::map<std::string, std::unique_ptr<NodeProcess>>;
 
 // FaultActions carries out faults on the cluster. Begin() starts a fault, End() heals it;
 // both record the matching history events. Process faults (kill, terminate, pause, restart)
-// act on NodeProcess; failpoint faults arm a runtime failpoint over the node's admin channel;
-// link faults (partition, delay, reset, bandwidth, barrier-hold, corrupt) go to the proxy
-// network, and Validate() refuses them before the run starts when there is none.
+// act on NodeProcess; failpoint faults arm a runtime failpoint over the node's admin channel,
+// and disk faults arm the storage layer's failpoints the same way (see DiskFailpoint); link
+// faults (partition, delay, reset, bandwidth, barrier-hold, corrupt) go to the network's link
+// backend, and Validate() refuses, before the run starts, those the backend cannot carry out.
 // Driven from the harness's main thread only.
 class FaultActions {
  public:
@@ -54,10 +53,9 @@ class FaultActions {
   virtual Status End(const PlannedFault& fault) = 0;
 };
 
-// `network` may be null (network "direct"): link faults are then refused.
-std::unique_ptr<FaultActions> MakeClusterFaultActions(
-    NodeMap* nodes, HistoryWriter* history, std::map<std::string, std::string> admin_addresses,
-    faults::ProxyNetwork* network, Rng rng);
+// Carries out faults on `nodes` through `network` (admin calls, link faults).
+std::unique_ptr<FaultActions> MakeClusterFaultActions(NodeMap* nodes, HistoryWriter* history,
+                                                      ClusterNetwork* network, Rng rng);
 
 // Runs a schedule against the clock: call Tick() often; it begins and ends faults whose time
 // has come. HealAll() ends every active fault (the heal phase).

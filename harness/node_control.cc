@@ -51,6 +51,10 @@ Status NodeProcess::Start() {
       if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
   }
+  // A bare program name (e.g. `ip` for a node in a network namespace) is looked up in PATH.
+  boost::filesystem::path exe = argv_[0];
+  if (argv_[0].find('/') == std::string::npos) exe = bp::search_path(argv_[0]);
+  if (exe.empty()) return Status::NotFound("start " + id_ + ": " + argv_[0] + " is not on PATH");
   next_env_.clear();
   pid_t harness = ::getpid();
   std::error_code ec;
@@ -66,8 +70,8 @@ Status NodeProcess::Start() {
     return Status::IoError("open logs in " + log_dir_, errno);
   }
   impl->child = bp::child(
-      bp::exe = argv_[0], bp::args = args, env, impl->group, bp::std_in.close(),
-      bp::std_out > out_f, bp::std_err > err_f, ec, bp::extend::on_exec_setup = [harness](auto&) {
+      bp::exe = exe, bp::args = args, env, impl->group, bp::std_in.close(), bp::std_out > out_f,
+      bp::std_err > err_f, ec, bp::extend::on_exec_setup = [harness](auto&) {
         // Die with the harness, even when it is SIGKILLed.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != harness) ::_exit(127);

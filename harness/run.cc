@@ -13,15 +13,13 @@
 #include "base/rng.h"
 #include "checkers/check.h"
 #include "checkers/results_json.h"
-#include "faults/proxy_network.h"
+#include "harness/cluster_network.h"
 #include "harness/generator.h"
 #include "harness/history.h"
 #include "harness/nemesis.h"
 #include "harness/node_control.h"
 #include "harness/observer.h"
 #include "runtime/config.h"
-#include "runtime/control.h"
-#include "runtime/net.h"
 
 namespace faultline::harness {
 namespace {
@@ -49,11 +47,18 @@ std::string NodeBinary(const RunOptions& options) {
   return JoinPath(DirName(self), "faultline-node");
 }
 
+std::vector<std::string> WorkerIds(const Scenario& s) {
+  std::vector<std::string> ids;
+  for (int i = 1; i <= s.workers; ++i) ids.push_back("worker-" + std::to_string(i));
+  return ids;
+}
+
 // The runtime config of one run: the scenario's job settings over the defaults, every path
-// inside the run directory, free loopback ports.
+// inside the run directory, listen addresses from the run's network.
 Result<runtime::ClusterConfig> BuildClusterConfig(const Scenario& s, const std::string& mode,
                                                   const std::string& run_dir,
-                                                  const std::string& source) {
+                                                  const std::string& source,
+                                                  const ClusterNetwork& network) {
   nlohmann::json job = s.job;
   job["mode"] = mode;
   std::string data = JoinPath(run_dir, "data");
@@ -65,15 +70,14 @@ Result<runtime::ClusterConfig> BuildClusterConfig(const Scenario& s, const std::
         {"checkpoints", JoinPath(data, "checkpoints")},
         {"offsets", JoinPath(data, "offsets")}}},
   };
-  ASSIGN_OR_RETURN(int port, runtime::PickFreePort());
-  config["coordinator"] = {{"listen", "127.0.0.1:" + std::to_string(port)},
+  ASSIGN_OR_RETURN(std::string coordinator, network.ListenAddress("coordinator"));
+  config["coordinator"] = {{"listen", coordinator},
                            {"data_dir", JoinPath(run_dir, "nodes/coordinator")}};
   nlohmann::json workers = nlohmann::json::array();
-  for (int i = 1; i <= s.workers; ++i) {
-    ASSIGN_OR_RETURN(int p, runtime::PickFreePort());
-    std::string id = "worker-" + std::to_string(i);
+  for (const std::string& id : WorkerIds(s)) {
+    ASSIGN_OR_RETURN(std::string listen, network.ListenAddress(id));
     workers.push_back({{"id", id},
-                       {"listen", "127.0.0.1:" + std::to_string(p)},
+                       {"listen", listen},
                        {"data_dir", JoinPath(run_dir, "nodes/" + id)},
                        {"slots", s.slots}});
   }
@@ -174,9 +178,9 @@ struct CoordinatorStatus {
   int64_t last_completed = 0;
 };
 
-CoordinatorStatus QueryCoordinator(const runtime::ClusterConfig& config) {
+CoordinatorStatus QueryCoordinator(const ClusterNetwork& network) {
   CoordinatorStatus st;
-  auto reply = runtime::AdminCall(config.coordinator.listen, {{"type", "status"}}, 1000);
+  auto reply = network.Admin("coordinator", {{"type", "status"}}, 1000);
   if (!reply.ok()) return st;
   st.reachable = true;
   st.state = reply->value("state", "");
@@ -196,20 +200,20 @@ class ModeRun {
     resolved.modes = {mode_};
     RETURN_IF_ERROR(
         WriteFileAtomic(JoinPath(run_dir_, "scenario.json"), resolved.ToJson().dump(2) + "\n"));
-    ASSIGN_OR_RETURN(config_, BuildClusterConfig(s_, mode_, run_dir_, options_.scenario_path));
-    if (s_.network == "netns") {
-      return Status::InvalidArgument(
-          options_.scenario_path +
-          ": $.cluster.network: the netns backend is not available in this build "
-          "(use \"proxy\")");
-    }
-    if (s_.network == "proxy") RETURN_IF_ERROR(StartProxies());
+    std::vector<std::string> worker_ids = WorkerIds(s_);
+    std::vector<std::string> node_ids = {"coordinator"};
+    node_ids.insert(node_ids.end(), worker_ids.begin(), worker_ids.end());
+    auto network = ClusterNetwork::Create(s_.network, node_ids);
+    if (!network.ok())
+      return network.status().WithContext(options_.scenario_path + ": $.cluster.network");
+    network_ = std::move(*network);
+    ASSIGN_OR_RETURN(config_,
+                     BuildClusterConfig(s_, mode_, run_dir_, options_.scenario_path, *network_));
+    RETURN_IF_ERROR(network_->Attach(&config_));
     RETURN_IF_ERROR(CreateDirs(JoinPath(run_dir_, "data")));
     RETURN_IF_ERROR(WriteFileAtomic(JoinPath(run_dir_, "data/cluster.json"),
                                     runtime::ClusterConfigToJson(config_)));
 
-    std::vector<std::string> worker_ids;
-    for (const auto& w : config_.workers) worker_ids.push_back(w.id);
     Rng rng(*s_.seed);
     ASSIGN_OR_RETURN(std::vector<PlannedFault> plan,
                      PlanFaults(s_, worker_ids, rng.Fork("nemesis")));
@@ -231,18 +235,17 @@ class ModeRun {
     Phase("setup");
     std::string bin = NodeBinary(options_);
     std::string cfg = JoinPath(run_dir_, "data/cluster.json");
-    nodes_["coordinator"] = std::make_unique<NodeProcess>(
-        "coordinator", std::vector<std::string>{bin, "coordinator", "--config", cfg},
-        config_.coordinator.data_dir);
+    ASSIGN_OR_RETURN(std::vector<std::string> coordinator_argv,
+                     network_->Command("coordinator", {bin, "coordinator", "--config", cfg}));
+    nodes_["coordinator"] = std::make_unique<NodeProcess>("coordinator", coordinator_argv,
+                                                          config_.coordinator.data_dir);
     for (const auto& w : config_.workers) {
-      nodes_[w.id] = std::make_unique<NodeProcess>(
-          w.id, std::vector<std::string>{bin, "worker", "--config", cfg, "--id", w.id}, w.data_dir);
+      ASSIGN_OR_RETURN(std::vector<std::string> argv,
+                       network_->Command(w.id, {bin, "worker", "--config", cfg, "--id", w.id}));
+      nodes_[w.id] = std::make_unique<NodeProcess>(w.id, argv, w.data_dir);
     }
-    std::map<std::string, std::string> admin;
-    admin["coordinator"] = config_.coordinator.listen;
-    for (const auto& w : config_.workers) admin[w.id] = w.listen;
     auto actions =
-        MakeClusterFaultActions(&nodes_, history_.get(), admin, network_.get(), rng.Fork("links"));
+        MakeClusterFaultActions(&nodes_, history_.get(), network_.get(), rng.Fork("links"));
     for (const auto& f : plan) {
       Status v = actions->Validate(f);
       if (!v.ok())
@@ -251,7 +254,7 @@ class ModeRun {
     }
     RETURN_IF_ERROR(nodes_["coordinator"]->Start());
     for (const auto& w : config_.workers) RETURN_IF_ERROR(nodes_[w.id]->Start());
-    if (!PollUntil([&] { return QueryCoordinator(config_).state == "running"; },
+    if (!PollUntil([&] { return QueryCoordinator(*network_).state == "running"; },
                    Deadline::AfterMillis(kClusterUpTimeoutMs), 100)) {
       StopCluster();
       return Status::Timeout("the cluster did not start within " +
@@ -273,7 +276,7 @@ class ModeRun {
     while (MonotonicNanos() - generate_ns < static_cast<int64_t>(s_.duration_s * 1e9)) {
       RETURN_IF_ERROR(nemesis.Tick());
       if (MonotonicMillis() - last_status_ms > 1000) {
-        auto st = QueryCoordinator(config_);
+        auto st = QueryCoordinator(*network_);
         if (st.reachable) last_status = st;
         last_status_ms = MonotonicMillis();
       }
@@ -288,7 +291,7 @@ class ModeRun {
 
     Phase("heal");
     RETURN_IF_ERROR(nemesis.HealAll());
-    if (network_) network_->HealAll();
+    RETURN_IF_ERROR(network_->HealAll());
     for (auto& [id, n] : nodes_) {
       if (n->paused()) (void)n->Resume();
       if (!n->Running()) {
@@ -320,23 +323,6 @@ class ModeRun {
   }
 
  private:
-  // One proxy per link the runtime uses: worker -> coordinator (control) and worker -> worker
-  // (data); the runtime dials the proxies instead of each other.
-  Status StartProxies() {
-    faults::ProxyNetwork::Links links;
-    std::map<std::string, std::string> listen = {{"coordinator", config_.coordinator.listen}};
-    for (const auto& w : config_.workers) {
-      listen[w.id] = w.listen;
-      links.emplace_back(w.id, "coordinator");
-      for (const auto& other : config_.workers) {
-        if (other.id != w.id) links.emplace_back(w.id, other.id);
-      }
-    }
-    ASSIGN_OR_RETURN(network_, faults::ProxyNetwork::Start(links, listen));
-    config_.dial = network_->DialMap();
-    return Status::Ok();
-  }
-
   void Phase(const char* phase) {
     history_->Write({{"type", "phase"}, {"phase", phase}});
     FL_LOG(Info) << "phase " << phase;
@@ -351,7 +337,7 @@ class ModeRun {
         [&] {
           if (count_job && static_cast<int64_t>(observer.delivered_ids()) >= acknowledged)
             return true;
-          CoordinatorStatus st = QueryCoordinator(config_);
+          CoordinatorStatus st = QueryCoordinator(*network_);
           if (!st.reachable || st.state != "running") {
             quiet_from = -1;
             return false;
@@ -400,7 +386,7 @@ class ModeRun {
   runtime::ClusterConfig config_;
   int64_t start_ns_ = 0;
   std::unique_ptr<HistoryWriter> history_;
-  std::unique_ptr<faults::ProxyNetwork> network_;  // outlives nodes_ (declared first)
+  std::unique_ptr<ClusterNetwork> network_;  // outlives nodes_ (declared first)
   NodeMap nodes_;
 };
 

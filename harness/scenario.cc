@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "base/failpoint.h"
 #include "base/file.h"
 #include "base/json.h"
 
@@ -49,10 +50,35 @@ Status ParseFault(const nlohmann::json& j, const std::string& path, const std::s
     if (!p->is_object()) return o.Error("params", "expected an object");
     f->params = *p;
   }
+  if (f->fault == "disk")
+    RETURN_IF_ERROR(DiskFailpoint(f->params, path + ".params", source).status());
   return o.Finish();
 }
 
 }  // namespace
+
+Result<std::pair<std::string, std::string>> DiskFailpoint(const nlohmann::json& params,
+                                                          const std::string& path,
+                                                          const std::string& source) {
+  const nlohmann::json empty = nlohmann::json::object();
+  JsonObject o(params.is_null() ? empty : params, path, source);
+  std::string op = "write", error = "EIO";
+  int64_t count = 1, probability = 100;
+  bool restart = true;
+  RETURN_IF_ERROR(o.Enum("op", &op, {"write", "fsync"}));
+  RETURN_IF_ERROR(o.String("error", &error));
+  RETURN_IF_ERROR(o.Int("count", &count, {.min = 0, .max = 1000000}));
+  RETURN_IF_ERROR(o.Int("probability", &probability, {.min = 1, .max = 100}));
+  RETURN_IF_ERROR(o.Bool("restart", &restart));
+  RETURN_IF_ERROR(o.Finish());
+  if (error == "torn" && op != "write") return o.Error("error", "\"torn\" needs \"op\": \"write\"");
+  std::string spec = error == "torn" ? "torn" : "error(" + error + ")";
+  if (count > 0) spec = std::to_string(count) + "*" + spec;
+  if (probability < 100) spec = std::to_string(probability) + "%" + spec;
+  Status valid = failpoint::ValidateSpec(spec);
+  if (!valid.ok()) return o.Error("error", valid.message());
+  return std::make_pair("storage." + op, spec);
+}
 
 std::string Scenario::job_operator() const { return job.value("operator", "count"); }
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -59,5 +60,17 @@ struct Scenario {
 // expected; unknown keys are errors. Nothing is started before this succeeds.
 Result<Scenario> ParseScenario(std::string_view text, const std::string& source);
 Result<Scenario> LoadScenario(const std::string& path);
+
+// A disk fault's storage failpoint and spec, from its params:
+//   op     "write" (default) or "fsync": which storage call fails;
+//   error  "EIO" (default), "ENOSPC", any errno name or number, or "torn" (op write only: half
+//          the bytes are written, then the process crashes);
+//   count  how many calls fail (default 1; 0 = every call while the fault lasts);
+//   probability  percent of calls that fail (default 100).
+// E.g. {"op": "write", "error": "ENOSPC", "count": 3} -> ("storage.write", "3*error(ENOSPC)").
+// Errors name `source` and `path` (the params object's JSON path).
+Result<std::pair<std::string, std::string>> DiskFailpoint(const nlohmann::json& params,
+                                                          const std::string& path,
+                                                          const std::string& source);
 
 }  // namespace faultline::harness

@@ -99,7 +99,12 @@ Result<nlohmann::json> AdminCall(const std::string& address, const nlohmann::jso
                                  int64_t timeout_ms) {
   Deadline deadline = Deadline::AfterMillis(timeout_ms);
   ASSIGN_OR_RETURN(Socket sock, Connect(address, deadline));
-  FrameConn conn(std::move(sock), address);
+  return AdminCallOn(std::move(sock), address, request, deadline);
+}
+
+Result<nlohmann::json> AdminCallOn(Socket socket, const std::string& address,
+                                   const nlohmann::json& request, Deadline deadline) {
+  FrameConn conn(std::move(socket), address);
   conn.QueueFrame(FrameType::kHello, nlohmann::json{{"kind", "admin"}}.dump());
   conn.Queue(ControlFrame(request));
   RETURN_IF_ERROR(conn.FlushBlocking(deadline));

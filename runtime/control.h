@@ -55,5 +55,9 @@ nlohmann::json HandleAdminRequest(const nlohmann::json& request, const AdminHand
 // Sends one admin request to the node at `address` and returns its reply (tools and harness).
 Result<nlohmann::json> AdminCall(const std::string& address, const nlohmann::json& request,
                                  int64_t timeout_ms = 5000);
+// The same over `socket`, already connected to the node at `address` (e.g. from inside the
+// node's network namespace).
+Result<nlohmann::json> AdminCallOn(Socket socket, const std::string& address,
+                                   const nlohmann::json& request, Deadline deadline);
 
 }  // namespace faultline::runtime

@@ -19,11 +19,6 @@ std::string Scenario(const std::string& source_dir) {
   return source_dir + "/scenarios/kill-worker.json";
 }
 
-std::string SourceDir() {
-  const char* dir = std::getenv("FAULTLINE_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
-
 std::vector<nlohmann::json> ReadHistory(const std::string& path) {
   std::vector<nlohmann::json> out;
   std::ifstream in(path);
@@ -120,6 +115,31 @@ TEST(HarnessRun, SigkilledHarnessLeavesNoNodeBehind) {
   EXPECT_TRUE(PollUntil([&] { return CountProcessesMentioning(store) == 0; },
                         Deadline::AfterMillis(5000), 50))
       << CountProcessesMentioning(store) << " faultline-node processes outlived the harness";
+}
+
+// The netns backend: every node in its own network namespace, partitions cut in the kernel.
+// The scenario ends valid, the cut is real (the coordinator loses the isolated worker), and no
+// namespace of the run is left behind.
+TEST(HarnessRun, NetnsPartitionScenario) {
+  TempDir dir;
+  std::string store = dir.File("store");
+  CommandResult r = RunCommand(BinPath("faultline") + " run " + SourceDir() +
+                               "/scenarios/partition-netns.json --duration 8 --store " + store);
+  const std::string unavailable = "the netns network backend cannot run here";
+  if (r.exit_code == 2 && r.out.find(unavailable) != std::string::npos)
+    GTEST_SKIP() << r.out.substr(r.out.find(unavailable));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto history = ReadHistory(store + "/latest/history.jsonl");
+  EXPECT_EQ(FaultSchedule(history),
+            (std::vector<std::string>{"partition worker-2 begin", "partition worker-2 end",
+                                      "partition worker-1 begin", "partition worker-1 end"}));
+  bool lost = false;
+  for (const auto& e : history)
+    lost |= e["type"] == "runtime" && e.value("event", "") == "worker-lost" &&
+            e.value("worker", "") == "worker-2";
+  EXPECT_TRUE(lost) << "isolating worker-2 did not cut it off from the coordinator";
+  CommandResult namespaces = RunCommand("ip netns list");
+  EXPECT_EQ(namespaces.out.find("flrn"), std::string::npos) << namespaces.out;
 }
 
 }  // namespace
