@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <cstdio>
 #include <thread>
 
 namespace faultline {
@@ -24,5 +25,19 @@ int64_t Deadline::RemainingNanos() const {
 }
 
 void SleepMillis(int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+std::string UtcTimestamp(bool compact) {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm utc;
+  gmtime_r(&ts.tv_sec, &utc);
+  char buf[64];
+  std::snprintf(
+      buf, sizeof(buf),
+      compact ? "%04d%02d%02dT%02d%02d%02d-%03ld" : "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+      utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+      ts.tv_nsec / 1'000'000);
+  return buf;
+}
 
 }  // namespace faultline

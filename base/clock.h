@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace faultline {
 
@@ -12,6 +13,9 @@ inline int64_t MonotonicMillis() { return MonotonicNanos() / 1'000'000; }
 
 // Wall-clock milliseconds since the Unix epoch, for names and human-facing timestamps only.
 int64_t WallMillis();
+// The wall clock now in UTC to the millisecond, as "%Y-%m-%dT%H:%M:%S.mmmZ" (logs), or with
+// `compact` as "%Y%m%dT%H%M%S-mmm" (directory names).
+std::string UtcTimestamp(bool compact = false);
 
 // Deadline is a point in monotonic time; every wait in Faultline takes one.
 // A value type; thread-compatible.

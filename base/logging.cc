@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "base/clock.h"
+
 namespace faultline {
 namespace {
 
@@ -40,14 +42,7 @@ void SetMinLogLevel(LogLevel level) { g_min_level = static_cast<int>(level); }
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_min_level.load(); }
 
 void LogLine(LogLevel level, std::string_view msg) {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm utc;
-  gmtime_r(&ts.tv_sec, &utc);
-  char stamp[64];
-  std::snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                ts.tv_nsec / 1'000'000);
+  std::string stamp = UtcTimestamp();
   std::string line;
   {
     std::lock_guard<std::mutex> lock(g_tag_mu);

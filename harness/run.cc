@@ -26,18 +26,6 @@ namespace {
 
 constexpr int64_t kClusterUpTimeoutMs = 60'000;
 
-std::string Timestamp() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  tm utc;
-  gmtime_r(&ts.tv_sec, &utc);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d%02d%02dT%02d%02d%02d-%03ld", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                ts.tv_nsec / 1'000'000);
-  return buf;
-}
-
 std::string NodeBinary(const RunOptions& options) {
   if (!options.node_binary.empty()) return options.node_binary;
   char self[4096];
@@ -424,7 +412,8 @@ Result<std::vector<RunOutcome>> RunScenario(Scenario scenario, const RunOptions&
   if (options.mode) scenario.modes = {*options.mode};
   if (options.duration_s) scenario.duration_s = *options.duration_s;
   BecomeSubreaper();
-  std::string base = JoinPath(JoinPath(options.store_dir, scenario.name), Timestamp());
+  std::string base =
+      JoinPath(JoinPath(options.store_dir, scenario.name), UtcTimestamp(/*compact=*/true));
   RETURN_IF_ERROR(CreateDirs(base));
   RETURN_IF_ERROR(
       WriteFileAtomic(JoinPath(base, "scenario.json"), scenario.ToJson().dump(2) + "\n"));
