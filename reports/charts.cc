@@ -80,10 +80,14 @@ std::string BandRect(const TimeAxis& axis, const Band& b, double y, double h, bo
   std::string out = "<rect class=\"" + HtmlEscape(b.css) + "\" x=\"" + Num(x0) + "\" y=\"" +
                     Num(y) + "\" width=\"" + Num(w) + "\" height=\"" + Num(h) + "\"><title>" +
                     HtmlEscape(b.title) + "</title></rect>";
-  // Roughly 6 px per character at 10 px: draw the label only where it fits.
-  if (label && !b.label.empty() && w >= 6.0 * static_cast<double>(b.label.size()) + 4) {
+  // Roughly 6 px per character at 10 px: the whole label where it fits, else its first word
+  // (the fault's kind: the lane already names the target), else only the hover title.
+  std::string text = b.label;
+  auto fits = [&](const std::string& t) { return w >= 6.0 * static_cast<double>(t.size()) + 4; };
+  if (!fits(text)) text = text.substr(0, text.find(' '));
+  if (label && !text.empty() && fits(text)) {
     out += "<text class=\"band-label\" x=\"" + Num(x0 + 3) + "\" y=\"" + Num(y + h - 6) + "\">" +
-           HtmlEscape(b.label) + "</text>";
+           HtmlEscape(text) + "</text>";
   }
   return out + "\n";
 }

@@ -15,7 +15,7 @@ namespace faultline::reports {
 struct TimeAxis {
   double end_s = 1;
   int width = 960;
-  int left = 76;
+  int left = 96;
   int right = 16;
   double X(double s) const;
 };

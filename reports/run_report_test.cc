@@ -67,6 +67,18 @@ TEST(Timeline, FaultsFailoversAndCheckpoints) {
   EXPECT_EQ(generate->second, 3'500'000'000);
 }
 
+TEST(Timeline, StoppingTheClusterIsNoFailover) {
+  HistoryText h;
+  h.Meta("exactly-once").Phase(10, "final-read");
+  h.Line(
+      "{\"t\":20,\"type\":\"runtime\",\"node\":\"coordinator\",\"event\":\"worker-lost\","
+      "\"worker\":\"worker-1\"}");
+  h.Phase(30, "done");
+  auto t = ParseTimeline(h.str());
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->failovers.empty());
+}
+
 TEST(Timeline, UnhealedFaultRunsToTheEnd) {
   HistoryText h;
   h.Meta("exactly-once").Fault(5, "pause", "worker-2", "begin").Phase(90, "done");

@@ -65,6 +65,9 @@ class Builder {
         timeline_.seed = it->get<uint64_t>();
     } else if (type == "phase") {
       timeline_.phases.push_back({t, StringOr(j, "phase", "")});
+      // From the final read on, the harness stops the cluster: the workers and tasks the
+      // coordinator then loses are the stop, not a failure.
+      if (timeline_.phases.back().phase == "final-read") stopping_ = true;
     } else if (type == "fault") {
       Fault(j, t);
     } else if (type == "runtime") {
@@ -113,7 +116,7 @@ class Builder {
     } else if (event == "checkpoint-aborted" || event == "checkpoint-declined") {
       timeline_.checkpoints.push_back({t, CheckpointOf(j), false, StringOr(j, "reason", "")});
     } else if (event == "failover-begin" || event == "worker-lost" || event == "coordinator-lost") {
-      if (open_failover_) return;
+      if (open_failover_ || stopping_) return;
       std::string why = StringOr(j, "reason", event);
       if (event == "worker-lost") why = "worker " + StringOr(j, "worker", "?") + " lost";
       timeline_.failovers.push_back({t, t, true, "failover", why});
@@ -133,6 +136,7 @@ class Builder {
   Timeline timeline_;
   std::map<std::string, size_t> open_faults_;  // kind + target -> index in faults
   bool open_failover_ = false;
+  bool stopping_ = false;
 };
 
 }  // namespace
