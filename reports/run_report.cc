@@ -116,7 +116,15 @@ std::string ExampleRow(size_t index, const nlohmann::json& ex) {
                           : "none";
       } else {
         if (!what.empty()) what += ", ";
-        what += k + ": " + (k == "t" && v.is_number() ? Seconds(v.get<double>()) : Plain(v));
+        // Times (`t`, `*_t`) and durations (`*_ns`) are nanoseconds: shown in units.
+        auto ends = [&](std::string_view suffix) {
+          return k.size() >= suffix.size() &&
+                 k.compare(k.size() - suffix.size(), suffix.size(), suffix) == 0;
+        };
+        std::string value = Plain(v);
+        if (v.is_number() && (k == "t" || ends("_t"))) value = Seconds(v.get<double>());
+        if (v.is_number() && ends("_ns")) value = FormatNs(v.get<double>());
+        what += k + ": " + value;
       }
     }
   }
