@@ -11,10 +11,14 @@ set +e
 "$bin/faultline" run scenarios/semantics.json --store store
 status=$?
 set -e
-run=$(readlink -f store/latest)
+run=$(readlink -f store/latest || true)
+if [[ -z "$run" || ! -d "$run" ]]; then
+  echo "demo: the run left no store/latest (see the errors above)" >&2
+  exit "$status"
+fi
 echo
 echo "== modes compared (scenarios/semantics.json) =="
-"$bin/faultline" report "$run" | sed -n '/^mode /,$p'
+"$bin/faultline" report "$run" | sed -n '/^mode /,$p' || true
 echo "demo: report:  $run/report.html  (each mode's own: $run/<mode>/report.html)"
 echo "demo: runs:    $run (history.jsonl, results.json, nodes/)"
 echo "demo: re-check one with: $bin/faultline check store/latest/exactly-once"
