@@ -18,5 +18,6 @@ struct Command {
 int RunCheckCommand(const std::vector<std::string>& args);
 int RunRunCommand(const std::vector<std::string>& args);
 int RunSuiteCommand(const std::vector<std::string>& args);
+int RunReportCommand(const std::vector<std::string>& args);
 
 }  // namespace faultline::harness

@@ -20,6 +20,9 @@ constexpr Command kCommands[] = {
      faultline::harness::RunSuiteCommand},
     {"check", "check RUN_DIR|HISTORY.jsonl [--mode M] [--out FILE]",
      "check a recorded history and write results.json", faultline::harness::RunCheckCommand},
+    {"report", "report RUN_DIR...",
+     "redraw report.html (and a multi-mode run's comparison report) from a stored run",
+     faultline::harness::RunReportCommand},
 };
 
 void PrintUsage(FILE* out) {

@@ -19,6 +19,8 @@
 #include "harness/nemesis.h"
 #include "harness/node_control.h"
 #include "harness/observer.h"
+#include "reports/comparison.h"
+#include "reports/run_report.h"
 #include "runtime/config.h"
 
 namespace faultline::harness {
@@ -359,6 +361,9 @@ class ModeRun {
         checkers::WriteResultsJson(JoinPath(run_dir_, "results.json"), result, history_path));
     out.verdict = result.verdict;
     out.summary = checkers::FormatSummary(result);
+    // A report that cannot be drawn must not hide the verdict: `faultline report` redraws it.
+    if (auto report = reports::WriteRunReport(run_dir_); !report.ok())
+      FL_LOG(Warning) << "report.html: " << report.status().ToString();
     if (out.verdict == checkers::Verdict::kValid && !options_.keep_data) {
       (void)RemoveAll(JoinPath(run_dir_, "data"));
       for (const auto& [id, n] : nodes_)
@@ -426,6 +431,10 @@ Result<std::vector<RunOutcome>> RunScenario(Scenario scenario, const RunOptions&
     ModeRun run(scenario, mode, run_dir, options);
     ASSIGN_OR_RETURN(RunOutcome outcome, run.Run());
     outcomes.push_back(std::move(outcome));
+  }
+  if (scenario.modes.size() > 1) {
+    if (auto report = reports::WriteComparisonReport(base); !report.ok())
+      FL_LOG(Warning) << "comparison report: " << report.status().ToString();
   }
   RETURN_IF_ERROR(PointLatest(options.store_dir, base));
   return outcomes;

@@ -1,12 +1,14 @@
 // `faultline run SCENARIO [--seed N] [--mode M] [--duration S] [--store DIR] [--keep-data]`
 #include <cstdio>
 
+#include "base/file.h"
 #include "base/flags.h"
 #include "base/logging.h"
 #include "checkers/result.h"
 #include "harness/commands.h"
 #include "harness/run.h"
 #include "harness/scenario.h"
+#include "reports/comparison.h"
 
 namespace faultline::harness {
 namespace {
@@ -22,12 +24,23 @@ int Usage(const std::string& message) {
   return 2;
 }
 
+// The comparison table of every mode, then where each run and its report are.
 void PrintOutcomeTable(const std::vector<RunOutcome>& outcomes) {
-  std::printf("\n%-15s %-8s %-9s %s\n", "mode", "verdict", "expected", "run");
+  std::vector<std::string> dirs;
+  for (const auto& o : outcomes) dirs.push_back(o.run_dir);
+  if (auto table = reports::FormatComparisonTableOf(dirs); table.ok()) {
+    std::printf("\n%s", table->c_str());
+  } else {
+    std::fprintf(stderr, "faultline run: comparison: %s\n", table.status().ToString().c_str());
+  }
+  std::printf("\n");
   for (const auto& o : outcomes) {
-    std::printf("%-15s %-8s %-9s %s\n", o.mode.c_str(),
-                std::string(checkers::VerdictName(o.verdict)).c_str(),
-                o.as_expected() ? "yes" : ("no (" + o.expected + ")").c_str(), o.run_dir.c_str());
+    std::printf("%-15s %s%s\n", o.mode.c_str(), JoinPath(o.run_dir, "report.html").c_str(),
+                o.as_expected() ? "" : ("  (expected " + o.expected + ")").c_str());
+  }
+  if (outcomes.size() > 1) {
+    std::printf("%-15s %s\n", "comparison",
+                JoinPath(DirName(outcomes[0].run_dir), "report.html").c_str());
   }
 }
 

@@ -10,6 +10,7 @@
 #include "harness/commands.h"
 #include "harness/run.h"
 #include "harness/scenario.h"
+#include "reports/suite_report.h"
 
 namespace faultline::harness {
 namespace {
@@ -18,7 +19,9 @@ constexpr const char* kUsage =
     "usage: faultline suite PATH... [--shard I/N] [--junit FILE] [--store DIR] [--seed N]\n"
     "  PATH is a scenario file, a directory of them, or a suite file {\"scenarios\": [...]}.\n"
     "  Runs every scenario, prints a summary, exits with the worst result; a verdict other than\n"
-    "  the scenario expects counts as invalid.\n";
+    "  the scenario expects counts as invalid. Writes index.html and summary.md (a Markdown\n"
+    "  summary, appended to $GITHUB_STEP_SUMMARY when set) beside the JUnit file, else into\n"
+    "  the store.\n";
 
 // Scenario files named by `path`: itself, the *.json of a directory, or a suite's list
 // (relative to the suite file).
@@ -48,65 +51,37 @@ Result<std::vector<std::string>> Expand(const std::string& path) {
   return out;
 }
 
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 struct SuiteEntry {
   std::string scenario;
   std::vector<RunOutcome> outcomes;
   std::string error;  // a harness error: no outcomes
 };
 
-Status WriteJunit(const std::string& path, const std::vector<SuiteEntry>& entries) {
-  int tests = 0, failures = 0, errors = 0;
-  std::string cases;
+// One case per scenario and mode (one per scenario that could not run), with the anomaly
+// summary from each run's results.json.
+std::vector<reports::SuiteCase> Cases(const std::vector<SuiteEntry>& entries) {
+  std::vector<reports::SuiteCase> cases;
   for (const auto& e : entries) {
     if (!e.error.empty()) {
-      ++tests;
-      ++errors;
-      cases += "  <testcase classname=\"faultline\" name=\"" + XmlEscape(e.scenario) +
-               "\"><error message=\"" + XmlEscape(e.error) + "\"/></testcase>\n";
-      continue;
+      reports::SuiteCase c;
+      c.scenario = e.scenario;
+      c.error = e.error;
+      cases.push_back(std::move(c));
     }
     for (const auto& o : e.outcomes) {
-      ++tests;
-      cases += "  <testcase classname=\"faultline." + XmlEscape(e.scenario) + "\" name=\"" +
-               XmlEscape(o.mode) + "\">";
-      if (!o.as_expected()) {
-        ++failures;
-        cases +=
-            "<failure message=\"" +
-            XmlEscape(std::string(checkers::VerdictName(o.verdict)) + ", expected " + o.expected) +
-            "\">" + XmlEscape(o.summary + "run: " + o.run_dir) + "</failure>";
-      }
-      cases += "</testcase>\n";
+      reports::SuiteCase c;
+      c.scenario = e.scenario;
+      c.mode = o.mode;
+      c.verdict = std::string(checkers::VerdictName(o.verdict));
+      c.expected = o.expected;
+      c.as_expected = o.as_expected();
+      c.run_dir = o.run_dir;
+      c.anomalies = reports::AnomalySummaryOfRun(o.run_dir);
+      c.summary = o.summary;
+      cases.push_back(std::move(c));
     }
   }
-  std::string xml =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"faultline\" tests=\"" +
-      std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
-      std::to_string(errors) + "\">\n" + cases + "</testsuite>\n";
-  return WriteFileAtomic(path, xml);
+  return cases;
 }
 
 }  // namespace
@@ -186,12 +161,16 @@ int RunSuiteCommand(const std::vector<std::string>& args) {
                   o.as_expected() ? "yes" : ("no: " + o.expected).c_str(), o.run_dir.c_str());
     }
   }
-  if (auto junit = flags.Get("junit")) {
-    if (Status s = WriteJunit(*junit, entries); !s.ok()) {
-      std::fprintf(stderr, "faultline suite: %s\n", s.ToString().c_str());
-      return 2;
-    }
+  // index.html and summary.md go beside the JUnit file, else into the store.
+  const std::string junit = flags.GetOr("junit", "");
+  const std::string out_dir = junit.empty() ? flags.GetOr("store", "store") : DirName(junit);
+  if (Status s = reports::WriteSuiteReports(Cases(entries), out_dir, junit); !s.ok()) {
+    std::fprintf(stderr, "faultline suite: %s\n", s.ToString().c_str());
+    return 2;
   }
+  std::printf("\nsuite report: %s\nsummary: %s\n", JoinPath(out_dir, "index.html").c_str(),
+              JoinPath(out_dir, "summary.md").c_str());
+  if (!junit.empty()) std::printf("junit: %s\n", junit.c_str());
   return worst;
 }
 

@@ -4,6 +4,8 @@
 # `scripts/test.sh -L unit` or `-R record_log` (the smoke suite is then skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Headless Chromium for the report browser test: installed when possible, skipped if not.
+export FAULTLINE_WITH_BROWSER="${FAULTLINE_WITH_BROWSER:-1}"
 build_dir=$(bash scripts/build.sh | tail -n 1)
 bash scripts/check-format.sh
 preset=$(basename "$build_dir")

@@ -61,11 +61,14 @@ TEST(HarnessRun, KillScenarioIsValidCompleteAndReplays) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::string run = store + "/latest";
   for (const char* f :
-       {"scenario.json", "history.jsonl", "results.json", "nodes/coordinator/events.jsonl",
-        "nodes/worker-1/stderr", "nodes/worker-2/events.jsonl"}) {
+       {"scenario.json", "history.jsonl", "results.json", "report.html",
+        "nodes/coordinator/events.jsonl", "nodes/worker-1/stderr", "nodes/worker-2/events.jsonl"}) {
     EXPECT_TRUE(PathExists(run + "/" + f)) << f;
   }
   EXPECT_FALSE(PathExists(run + "/data")) << "data of a valid run is removed";
+  // The end-of-run summary is the comparison table.
+  EXPECT_NE(r.out.find("duplicated"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("throughput"), std::string::npos) << r.out;
   auto history = ReadHistory(run + "/history.jsonl");
   ASSERT_FALSE(history.empty());
   EXPECT_EQ(history[0]["type"], "meta");
