@@ -32,6 +32,15 @@ Result<std::unique_ptr<ClusterNetwork>> ClusterNetwork::Create(
   return net;
 }
 
+Status ClusterNetwork::Supported(const std::string& kind) {
+  if (kind == "direct" || kind == "proxy") return Status::Ok();
+  if (kind != "netns") return Status::InvalidArgument("unknown network '" + kind + "'");
+  Status netns = faults::NetnsSupported();
+  if (netns.ok()) return netns;
+  return Status::Unavailable("the netns network backend cannot run here: " + netns.message() +
+                             " (run as root with iproute2, or use \"network\": \"proxy\")");
+}
+
 ClusterNetwork::ClusterNetwork(std::string kind) : kind_(std::move(kind)) {}
 ClusterNetwork::~ClusterNetwork() = default;
 

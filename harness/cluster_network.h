@@ -33,6 +33,9 @@ class ClusterNetwork {
  public:
   static Result<std::unique_ptr<ClusterNetwork>> Create(const std::string& kind,
                                                         const std::vector<std::string>& nodes);
+  // Ok when a network of `kind` can run on this machine; otherwise Unavailable saying why and
+  // what to do (netns: root and iproute2).
+  static Status Supported(const std::string& kind);
   ~ClusterNetwork();
   ClusterNetwork(const ClusterNetwork&) = delete;
   ClusterNetwork& operator=(const ClusterNetwork&) = delete;

@@ -7,6 +7,7 @@
 #include "base/flags.h"
 #include "base/json.h"
 #include "base/logging.h"
+#include "harness/cluster_network.h"
 #include "harness/commands.h"
 #include "harness/run.h"
 #include "harness/scenario.h"
@@ -54,7 +55,8 @@ Result<std::vector<std::string>> Expand(const std::string& path) {
 struct SuiteEntry {
   std::string scenario;
   std::vector<RunOutcome> outcomes;
-  std::string error;  // a harness error: no outcomes
+  std::string error;    // a harness error: no outcomes
+  std::string skipped;  // why this machine cannot run it: no outcomes, not a failure
 };
 
 // One case per scenario and mode (one per scenario that could not run), with the anomaly
@@ -62,10 +64,11 @@ struct SuiteEntry {
 std::vector<reports::SuiteCase> Cases(const std::vector<SuiteEntry>& entries) {
   std::vector<reports::SuiteCase> cases;
   for (const auto& e : entries) {
-    if (!e.error.empty()) {
+    if (!e.error.empty() || !e.skipped.empty()) {
       reports::SuiteCase c;
       c.scenario = e.scenario;
       c.error = e.error;
+      c.skipped = e.skipped;
       cases.push_back(std::move(c));
     }
     for (const auto& o : e.outcomes) {
@@ -125,7 +128,12 @@ int RunSuiteCommand(const std::vector<std::string>& args) {
     SuiteEntry entry;
     entry.scenario = files[i];
     auto scenario = LoadScenario(files[i]);
-    if (scenario.ok()) {
+    Status supported = scenario.ok() ? ClusterNetwork::Supported(scenario->network) : Status::Ok();
+    if (!supported.ok()) {
+      entry.scenario = scenario->name;
+      entry.skipped = supported.message();
+      FL_LOG(Warning) << entry.scenario << ": skipped: " << entry.skipped;
+    } else if (scenario.ok()) {
       entry.scenario = scenario->name;
       RunOptions options;
       options.scenario_path = files[i];
@@ -152,9 +160,10 @@ int RunSuiteCommand(const std::vector<std::string>& args) {
   }
   std::printf("\n%-28s %-15s %-8s %-9s %s\n", "scenario", "mode", "verdict", "expected", "run");
   for (const auto& e : entries) {
-    if (!e.error.empty())
-      std::printf("%-28s %-15s %-8s %-9s %s\n", e.scenario.c_str(), "-", "error", "-",
-                  e.error.c_str());
+    if (!e.error.empty() || !e.skipped.empty())
+      std::printf("%-28s %-15s %-8s %-9s %s\n", e.scenario.c_str(), "-",
+                  e.error.empty() ? "skipped" : "error", "-",
+                  (e.error.empty() ? e.skipped : e.error).c_str());
     for (const auto& o : e.outcomes) {
       std::printf("%-28s %-15s %-8s %-9s %s\n", e.scenario.c_str(), o.mode.c_str(),
                   std::string(checkers::VerdictName(o.verdict)).c_str(),

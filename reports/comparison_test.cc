@@ -82,14 +82,16 @@ TEST(ComparisonReport, EmptyDirectoryIsAnError) {
 TEST(SuiteReport, JunitHasOneCasePerScenarioAndMode) {
   std::vector<SuiteCase> cases;
   SuiteCase ok{"kill-worker", "exactly-once", "valid", "valid", true,
-               "store/k/1",   "no anomalies", "",      ""};
+               "store/k/1",   "no anomalies", "",      "",      ""};
   SuiteCase bad{"kill-worker",     "at-least-once",      "invalid", "valid", false, "store/k/2",
-                "delivery.lost 3", "verdict: invalid\n", ""};
-  SuiteCase err{"<broken>", "", "", "valid", false, "", "", "", "bad scenario \"x\""};
-  cases = {ok, bad, err};
+                "delivery.lost 3", "verdict: invalid\n", "",        ""};
+  SuiteCase err{"<broken>", "", "", "valid", false, "", "", "", "bad scenario \"x\"", ""};
+  SuiteCase skip{"netns", "", "", "valid", false, "", "", "", "", "needs root"};
+  cases = {ok, bad, err, skip};
   std::string xml = RenderJunit(cases);
-  EXPECT_EQ(CountOf(xml, "<testcase "), 3);
-  EXPECT_NE(xml.find("tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos);
+  EXPECT_EQ(CountOf(xml, "<testcase "), 4);
+  EXPECT_NE(xml.find("tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\""), std::string::npos);
+  EXPECT_NE(xml.find("<skipped message=\"needs root\"/>"), std::string::npos);
   EXPECT_NE(xml.find("classname=\"faultline.kill-worker\" name=\"at-least-once\""),
             std::string::npos);
   EXPECT_NE(xml.find("<failure message=\"invalid, expected valid: delivery.lost 3\""),
@@ -98,8 +100,9 @@ TEST(SuiteReport, JunitHasOneCasePerScenarioAndMode) {
   EXPECT_NE(xml.find("bad scenario &quot;x&quot;"), std::string::npos);
 
   std::string md = RenderSuiteMarkdown(cases);
-  EXPECT_NE(md.find("2 of 3 not as expected"), std::string::npos);
-  EXPECT_EQ(CountOf(md, "\n| "), 4);  // the header and three cases
+  EXPECT_NE(md.find("2 of 4 not as expected"), std::string::npos);  // a skip is not a failure
+  EXPECT_EQ(CountOf(md, "\n| "), 5);                                // the header and four cases
+  EXPECT_NE(md.find("skipped | – | needs root"), std::string::npos);
 
   std::string index = RenderSuiteIndex(cases, "store");
   EXPECT_NE(index.find("href=\"k/2/report.html\""), std::string::npos);
@@ -118,7 +121,7 @@ TEST(SuiteReport, WritesIndexSummaryAndJunit) {
   std::string step = dir.File("step-summary.md");
   setenv("GITHUB_STEP_SUMMARY", step.c_str(), 1);
   std::vector<SuiteCase> cases = {
-      {"s", "exactly-once", "valid", "valid", true, dir.File("s/1"), "no anomalies", "", ""}};
+      {"s", "exactly-once", "valid", "valid", true, dir.File("s/1"), "no anomalies", "", "", ""}};
   ASSERT_TRUE(WriteSuiteReports(cases, dir.path(), dir.File("junit.xml")).ok());
   unsetenv("GITHUB_STEP_SUMMARY");
   for (const char* f : {"index.html", "summary.md", "junit.xml", "step-summary.md"})

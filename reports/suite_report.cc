@@ -91,9 +91,15 @@ std::string AnomalySummaryOfRun(const std::string& run_dir) {
 }
 
 std::string RenderJunit(const std::vector<SuiteCase>& cases) {
-  int failures = 0, errors = 0;
+  int failures = 0, errors = 0, skipped = 0;
   std::string body;
   for (const auto& c : cases) {
+    if (!c.skipped.empty()) {
+      ++skipped;
+      body += "  <testcase classname=\"faultline." + HtmlEscape(c.scenario) +
+              "\" name=\"run\"><skipped message=\"" + HtmlEscape(c.skipped) + "\"/></testcase>\n";
+      continue;
+    }
     if (!c.error.empty()) {
       ++errors;
       body += "  <testcase classname=\"faultline." + HtmlEscape(c.scenario) + "\" name=\"" +
@@ -112,12 +118,13 @@ std::string RenderJunit(const std::vector<SuiteCase>& cases) {
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"faultline\" tests=\"" +
          std::to_string(cases.size()) + "\" failures=\"" + std::to_string(failures) +
-         "\" errors=\"" + std::to_string(errors) + "\">\n" + body + "</testsuite>\n";
+         "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped) +
+         "\">\n" + body + "</testsuite>\n";
 }
 
 std::string RenderSuiteMarkdown(const std::vector<SuiteCase>& cases) {
   int bad = 0;
-  for (const auto& c : cases) bad += !c.error.empty() || !c.as_expected;
+  for (const auto& c : cases) bad += c.skipped.empty() && (!c.error.empty() || !c.as_expected);
   std::string out = "## Faultline suite: " +
                     (bad == 0 ? std::string("every run as expected")
                               : std::to_string(bad) + " of " + std::to_string(cases.size()) +
@@ -125,6 +132,10 @@ std::string RenderSuiteMarkdown(const std::vector<SuiteCase>& cases) {
                     "\n\n| scenario | mode | verdict | expected | anomalies | run |\n"
                     "|---|---|---|---|---|---|\n";
   for (const auto& c : cases) {
+    if (!c.skipped.empty()) {
+      out += "| " + MdCell(c.scenario) + " | – | skipped | – | " + MdCell(c.skipped) + " | – |\n";
+      continue;
+    }
     if (!c.error.empty()) {
       out += "| " + MdCell(c.scenario) + " | – | :x: error | – | " + MdCell(c.error) + " | – |\n";
       continue;
@@ -138,7 +149,7 @@ std::string RenderSuiteMarkdown(const std::vector<SuiteCase>& cases) {
 
 std::string RenderSuiteIndex(const std::vector<SuiteCase>& cases, const std::string& index_dir) {
   int bad = 0;
-  for (const auto& c : cases) bad += !c.error.empty() || !c.as_expected;
+  for (const auto& c : cases) bad += c.skipped.empty() && (!c.error.empty() || !c.as_expected);
   std::string out = PageStart("Faultline suite");
   out += std::string("<div class=\"banner ") + (bad == 0 ? "valid" : "invalid") +
          "\" id=\"verdict\"><h1>Suite: " +
@@ -148,6 +159,12 @@ std::string RenderSuiteIndex(const std::vector<SuiteCase>& cases, const std::str
          "</h1></div>\n<table class=\"suite\"><tr><th>scenario</th><th>mode</th><th>verdict</th>"
          "<th>expected</th><th>anomalies</th><th>report</th></tr>\n";
   for (const auto& c : cases) {
+    if (!c.skipped.empty()) {
+      out += "<tr><td>" + HtmlEscape(c.scenario) +
+             "</td><td>–</td><td><span class=\"tag\">skipped</span></td><td>–</td><td>" +
+             HtmlEscape(c.skipped) + "</td><td>–</td></tr>\n";
+      continue;
+    }
     if (!c.error.empty()) {
       out += "<tr class=\"bad\"><td>" + HtmlEscape(c.scenario) +
              "</td><td>–</td><td><span class=\"tag no\">error</span></td><td>–</td><td>" +

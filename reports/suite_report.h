@@ -8,8 +8,8 @@
 
 namespace faultline::reports {
 
-// One scenario and mode of a suite, or a scenario that could not run (`error` set). A plain
-// value.
+// One scenario and mode of a suite, a scenario that could not run (`error` set), or one that
+// this machine cannot run (`skipped` set, e.g. the netns backend without root). A plain value.
 struct SuiteCase {
   std::string scenario;
   std::string mode;     // empty for an error
@@ -20,6 +20,7 @@ struct SuiteCase {
   std::string anomalies;  // AnomalySummary() of the run's results.json
   std::string summary;    // the checker's terminal summary
   std::string error;      // a harness error: the scenario did not run
+  std::string skipped;    // why the scenario was not run here; not a failure
 };
 
 // The anomalies of a results.json in one line: "delivery.lost 3, state.count-gap 2", or
@@ -30,7 +31,7 @@ std::string AnomalySummaryOfRun(const std::string& run_dir);
 
 // JUnit XML: one <testcase> per scenario and mode (classname faultline.SCENARIO, name MODE);
 // a result other than expected is a <failure> whose message is the verdict and the anomaly
-// summary; a scenario that did not run is one <error>. Pure.
+// summary; a scenario that did not run is one <error>, one skipped a <skipped>. Pure.
 std::string RenderJunit(const std::vector<SuiteCase>& cases);
 // A Markdown table for a CI step summary. Pure.
 std::string RenderSuiteMarkdown(const std::vector<SuiteCase>& cases);
