@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/version.h"
+#include "bench/macro/bench_command.h"
 #include "harness/commands.h"
 
 namespace {
@@ -20,6 +21,9 @@ constexpr Command kCommands[] = {
      faultline::harness::RunSuiteCommand},
     {"check", "check RUN_DIR|HISTORY.jsonl [--mode M] [--out FILE]",
      "check a recorded history and write results.json", faultline::harness::RunCheckCommand},
+    {"bench", "bench [--quick] [--out FILE] [--only LIST] [--seed N]",
+     "run the macro benchmarks; print a table and write bench.json",
+     faultline::bench::RunBenchCommand},
 };
 
 void PrintUsage(FILE* out) {
