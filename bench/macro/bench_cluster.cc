@@ -120,6 +120,18 @@ Status BenchCluster::RestartWorker(int index) {
   return it->second->Start();
 }
 
+Status BenchCluster::PauseWorker(int index) {
+  auto it = nodes_.find("worker-" + std::to_string(index));
+  if (it == nodes_.end()) return Status::InvalidArgument("no worker-" + std::to_string(index));
+  return it->second->Pause();
+}
+
+Status BenchCluster::ResumeWorker(int index) {
+  auto it = nodes_.find("worker-" + std::to_string(index));
+  if (it == nodes_.end()) return Status::InvalidArgument("no worker-" + std::to_string(index));
+  return it->second->Resume();
+}
+
 Status BenchCluster::PollCommitted(std::vector<runtime::OutputEntry>* out) {
   return tailer_->Poll(out);
 }

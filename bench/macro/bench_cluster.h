@@ -59,6 +59,8 @@ class BenchCluster {
 
   Status KillWorker(int index);     // SIGKILL to worker-<index>'s group, reaped
   Status RestartWorker(int index);  // starts worker-<index> again
+  Status PauseWorker(int index);    // SIGSTOP to worker-<index>'s group
+  Status ResumeWorker(int index);   // SIGCONT
 
   // The committed output records that appeared since the last call (OutputTailer).
   Status PollCommitted(std::vector<runtime::OutputEntry>* out);

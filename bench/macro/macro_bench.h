@@ -53,7 +53,8 @@ Result<nlohmann::json> MeasureCheckpoints(const BenchOptions& options);
 // Worker SIGKILL under steady load, exactly-once, restarted at once as a supervisor would:
 // detection_ms (kill -> coordinator's worker-lost), job_running_ms (kill -> job running again),
 // kill_to_output_ms (kill -> first committed output of a record appended after the kill).
-// Medians over options.recovery_kills kills; every sample is listed too.
+// Medians over options.recovery_kills kills; every sample is listed too. Then one worker is
+// SIGSTOPped: detection_silent_ms (pause -> worker-lost, the heartbeat timeout path).
 Result<nlohmann::json> MeasureRecovery(const BenchOptions& options);
 
 // `faultline check` as a child process on a synthetic history of options.checker_events

@@ -137,8 +137,24 @@ Result<nlohmann::json> MeasureRecovery(const BenchOptions& options) {
                  << (kill.output_ns - kill.kill_ns) / 1'000'000 << " ms";
     SleepMillis(2000);  // steady again before the next kill
   }
+  // A silent failure: a worker that stops answering without closing its connections (SIGSTOP,
+  // as a hung process or a dead machine looks) is found by the heartbeat timeout only.
+  const int64_t pause_ns = MonotonicNanos();
+  RETURN_IF_ERROR(cluster->PauseWorker(1));
+  int64_t silent_lost_ns = -1;
+  PollUntil(
+      [&] {
+        silent_lost_ns =
+            FirstEventAfter(cluster->ReadEvents(), "coordinator", "worker-lost", pause_ns);
+        return silent_lost_ns >= 0;
+      },
+      Deadline::AfterMillis(30'000), 20);
+  RETURN_IF_ERROR(cluster->ResumeWorker(1));
   RETURN_IF_ERROR(producer.Stop());
   cluster->Stop();
+  const double silent_ms =
+      silent_lost_ns < 0 ? -1 : static_cast<double>(silent_lost_ns - pause_ns) / 1e6;
+  FL_LOG(Info) << "recovery: a paused worker was declared lost after " << silent_ms << " ms";
 
   std::vector<NodeEvent> events = cluster->ReadEvents();
   std::vector<double> detection, running, output, checkpoint;
@@ -167,6 +183,7 @@ Result<nlohmann::json> MeasureRecovery(const BenchOptions& options) {
                         {"first_checkpoint_ms", Median(checkpoint)},
                         {"kill_to_output_ms", Median(output)},
                         {"kills", kills.size()},
+                        {"detection_silent_ms", silent_ms},
                         {"load_records_per_s", options.recovery_rate},
                         {"heartbeat_timeout_ms", cluster->config().heartbeat_timeout_ms},
                         {"restart_delay_ms", cluster->config().job.restart.delay_ms},
