@@ -20,9 +20,9 @@ struct BenchOptions {
   std::string self_binary;  // faultline (for `faultline check` as a child)
   std::string node_binary;  // faultline-node
   uint64_t seed = 1;
-  bool keep = false;
+  bool keep = false;  // keep the work dir, the checker's history included
 
-  int64_t throughput_records = 2'000'000;  // pre-loaded, per mode
+  int64_t throughput_records = 4'000'000;  // pre-loaded, per mode
   int64_t throughput_keys = 10'000;
   double loopback_seconds = 1.0;
   std::vector<int64_t> checkpoint_keys = {10'000, 100'000, 1'000'000};
