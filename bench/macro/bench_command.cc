@@ -90,6 +90,11 @@ nlohmann::json Targets(const nlohmann::json& r) {
   add("failure detection ms (SIGKILL)", "<= 1000", det, det <= 1000);
   double silent = Num(r, "recovery", "detection_silent_ms");
   add("failure detection ms (SIGSTOP)", "<= 1000", silent, silent <= 1000);
+  // Kill -> new output within 2x (detection + restart + restore + one checkpoint interval);
+  // job_running_ms covers the first three.
+  double out_ms = Num(r, "recovery", "kill_to_output_ms");
+  double bound = 2 * (Num(r, "recovery", "job_running_ms") + 1000);
+  add("kill -> first new output ms", "<= 2x (kill -> running + 1 s)", out_ms, out_ms <= bound);
   double eps = Num(r, "checker", "events_per_s");
   double events = Num(r, "checker", "events");
   if (events >= 10'000'000) {
