@@ -26,7 +26,7 @@ constexpr const char* kUsage =
     "[--keep]\n"
     "  Runs the macro benchmarks one after another, prints a table and writes JSON (default\n"
     "  bench.json). See docs/benchmarks.md.\n"
-    "  --quick      smaller sizes (CI): 500k records per mode, 1M checker events\n"
+    "  --quick      smaller sizes (CI): 1.5M records per mode, 1M checker events\n"
     "  --tiny       smallest sizes, for the smoke test (numbers meaningless)\n"
     "  --only LIST  comma-separated subset of: loopback,throughput,checkpoint,recovery,checker,"
     "harness\n"
@@ -182,7 +182,7 @@ int Usage(const std::string& message) {
 
 BenchOptions BenchOptions::Quick() {
   BenchOptions o;
-  o.throughput_records = 500'000;
+  o.throughput_records = 1'500'000;
   o.loopback_seconds = 0.5;
   o.checker_events = 1'000'000;
   o.recovery_kills = 2;
