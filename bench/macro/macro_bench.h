@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -75,6 +76,17 @@ struct ChildUsage {
 };
 Result<ChildUsage> RunChild(const std::vector<std::string>& argv, const std::string& log_path,
                             int64_t timeout_ms);
+
+// The steady-state rate of a run that committed `n` records in `total_s` seconds, from
+// `samples` of (seconds, records committed so far) in time order: the records between the
+// first sample at >= 10% and the last at <= 95%, over their time (window_s). Falls back to
+// n / total_s (window_s 0) when that window is empty.
+struct SteadyRate {
+  double records_per_s = 0;
+  double window_s = 0;
+};
+SteadyRate SteadyRateOf(const std::vector<std::pair<double, int64_t>>& samples, int64_t n,
+                        double total_s);
 
 // Median of `v` (0 when empty).
 double Median(std::vector<double> v);

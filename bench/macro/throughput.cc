@@ -104,22 +104,9 @@ Result<nlohmann::json> ModeThroughput(const BenchOptions& options, runtime::Mode
   }
   const double total_s = running.ElapsedSeconds();
   cluster->Stop();
-  // Steady state: from the first sample at or past 10% of the records to the last one at or
-  // below 95%. Exactly-once output is committed in steps, one per checkpoint; a step below
-  // 100% was cut by a barrier while input was still being read, so both ends are steps of a
-  // busy pipeline, and the final step (input exhausted before its barrier) is left out.
-  const auto lo_it = std::find_if(samples.begin(), samples.end(), [&](const auto& s) {
-    return static_cast<double>(s.second) >= 0.10 * static_cast<double>(n);
-  });
-  const auto hi_it = std::find_if(samples.rbegin(), samples.rend(), [&](const auto& s) {
-    return static_cast<double>(s.second) <= 0.95 * static_cast<double>(n);
-  });
-  double steady = static_cast<double>(n) / total_s;  // fallback: too few samples
-  double window_s = 0;
-  if (lo_it != samples.end() && hi_it != samples.rend() && hi_it->first > lo_it->first) {
-    window_s = hi_it->first - lo_it->first;
-    steady = static_cast<double>(hi_it->second - lo_it->second) / window_s;
-  }
+  const SteadyRate rate = SteadyRateOf(samples, n, total_s);
+  const double steady = rate.records_per_s;
+  const double window_s = rate.window_s;
   FL_LOG(Info) << runtime::ModeName(mode) << ": " << static_cast<int64_t>(steady)
                << " records/s steady, " << n << " records in " << total_s << " s";
   return nlohmann::json{
@@ -130,6 +117,27 @@ Result<nlohmann::json> ModeThroughput(const BenchOptions& options, runtime::Mode
 }
 
 }  // namespace
+
+SteadyRate SteadyRateOf(const std::vector<std::pair<double, int64_t>>& samples, int64_t n,
+                        double total_s) {
+  // From the first sample at or past 10% of the records to the last one at or below 95%.
+  // Exactly-once output is committed in steps, one per checkpoint; a step below 100% was cut by
+  // a barrier while input was still being read, so both ends are steps of a busy pipeline, and
+  // the final step (input exhausted before its barrier) is left out.
+  SteadyRate r;
+  r.records_per_s = total_s > 0 ? static_cast<double>(n) / total_s : 0;  // too few samples
+  const auto lo = std::find_if(samples.begin(), samples.end(), [&](const auto& s) {
+    return static_cast<double>(s.second) >= 0.10 * static_cast<double>(n);
+  });
+  const auto hi = std::find_if(samples.rbegin(), samples.rend(), [&](const auto& s) {
+    return static_cast<double>(s.second) <= 0.95 * static_cast<double>(n);
+  });
+  if (lo != samples.end() && hi != samples.rend() && hi->first > lo->first) {
+    r.window_s = hi->first - lo->first;
+    r.records_per_s = static_cast<double>(hi->second - lo->second) / r.window_s;
+  }
+  return r;
+}
 
 Result<nlohmann::json> MeasureLoopback(double seconds) {
   ASSIGN_OR_RETURN(double single, LoopbackRate(seconds, 1));
