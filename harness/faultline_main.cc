@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/version.h"
+#include "bench/macro/bench_command.h"
 #include "harness/commands.h"
 
 namespace {
@@ -23,6 +24,9 @@ constexpr Command kCommands[] = {
     {"report", "report RUN_DIR...",
      "redraw report.html (and a multi-mode run's comparison report) from a stored run",
      faultline::harness::RunReportCommand},
+    {"bench", "bench [--quick] [--out FILE] [--only LIST] [--seed N]",
+     "run the macro benchmarks; print a table and write bench.json",
+     faultline::bench::RunBenchCommand},
 };
 
 void PrintUsage(FILE* out) {

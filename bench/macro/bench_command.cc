@@ -1,0 +1,308 @@
+// `faultline bench`: the macro benchmarks, a table and bench.json.
+#include "bench/macro/bench_command.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/file.h"
+#include "base/flags.h"
+#include "base/logging.h"
+#include "base/rng.h"
+#include "bench/macro/macro_bench.h"
+#include "harness/node_control.h"
+
+namespace faultline::bench {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: faultline bench [--quick] [--out FILE] [--only LIST] [--seed N] [--work-dir DIR] "
+    "[--keep]\n"
+    "  Runs the macro benchmarks one after another, prints a table and writes JSON (default\n"
+    "  bench.json). See docs/benchmarks.md.\n"
+    "  --quick      smaller sizes (CI): 1.5M records per mode, 1M checker events\n"
+    "  --tiny       smallest sizes, for the smoke test (numbers meaningless)\n"
+    "  --only LIST  comma-separated subset of: loopback,throughput,checkpoint,recovery,checker,"
+    "harness\n"
+    "  --work-dir   scratch directory (default: a fresh one under $TMPDIR); --keep keeps it\n"
+    "Exit status: 0 every benchmark ran (targets met or not), 1 one failed, 2 bad usage.\n";
+
+const char* const kAll[] = {"loopback", "throughput", "checkpoint",
+                            "recovery", "checker",    "harness"};
+
+std::string SelfPath() {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "faultline";
+  self[n] = '\0';
+  return self;
+}
+
+std::string FirstLineWith(const std::string& path, const std::string& prefix) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) {
+      auto colon = line.find(':');
+      std::string v = colon == std::string::npos ? line : line.substr(colon + 1);
+      v.erase(0, v.find_first_not_of(" \t"));
+      return v;
+    }
+  }
+  return "";
+}
+
+nlohmann::json Machine() {
+  utsname u{};
+  ::uname(&u);
+  double load[3] = {0, 0, 0};
+  ::getloadavg(load, 3);
+  return {{"cpus", std::thread::hardware_concurrency()},
+          {"cpu_model", FirstLineWith("/proc/cpuinfo", "model name")},
+          {"memory", FirstLineWith("/proc/meminfo", "MemTotal")},
+          {"kernel", std::string(u.sysname) + " " + u.release},
+          {"load_average_at_start", {load[0], load[1], load[2]}}};
+}
+
+double Num(const nlohmann::json& j, const char* a, const char* b) {
+  if (!j.contains(a) || !j[a].is_object() || !j[a].contains(b) || !j[a][b].is_number()) return -1;
+  return j[a][b].get<double>();
+}
+
+// The DESIGN.md §5 targets against this run's numbers.
+nlohmann::json Targets(const nlohmann::json& r) {
+  nlohmann::json out = nlohmann::json::array();
+  auto add = [&](const char* name, const char* target, double value, bool met) {
+    if (value < 0) return;  // not measured in this run
+    out.push_back({{"target", name}, {"goal", target}, {"value", value}, {"met", met}});
+  };
+  double alo = Num(r, "throughput", "at_least_once");
+  add("at-least-once records/s, 2 workers", ">= 100000", alo, alo >= 100'000);
+  double ratio = Num(r, "throughput", "exactly_once_over_at_least_once");
+  add("exactly-once / at-least-once", ">= 0.85", ratio, ratio >= 0.85);
+  double det = Num(r, "recovery", "detection_ms");
+  add("failure detection ms (SIGKILL)", "<= 1000", det, det <= 1000);
+  double silent = Num(r, "recovery", "detection_silent_ms");
+  add("failure detection ms (SIGSTOP)", "<= 1000", silent, silent <= 1000);
+  // Kill -> new output within 2x (detection + restart + restore + one checkpoint interval);
+  // job_running_ms covers the first three.
+  double out_ms = Num(r, "recovery", "kill_to_output_ms");
+  double bound = 2 * (Num(r, "recovery", "job_running_ms") + 1000);
+  add("kill -> first new output ms", "<= 2x (kill -> running + 1 s)", out_ms, out_ms <= bound);
+  double eps = Num(r, "checker", "events_per_s");
+  double events = Num(r, "checker", "events");
+  if (events >= 10'000'000) {
+    double wall = Num(r, "checker", "wall_s");
+    add("checker wall s at 10M events", "<= 10", wall, wall <= 10);
+  } else if (eps > 0) {  // smaller runs: the same rate, 1M events/s
+    add("checker events/s (10M in <= 10 s)", ">= 1000000", eps, eps >= 1'000'000);
+  }
+  return out;
+}
+
+void PrintTable(const nlohmann::json& r) {
+  auto row = [](const std::string& name, const std::string& value) {
+    std::printf("  %-44s %s\n", name.c_str(), value.c_str());
+  };
+  auto fmt = [](const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), f, v);
+    return std::string(buf);
+  };
+  std::printf("\nfaultline bench (%s, seed %llu)\n", r["config"]["size"].get<std::string>().c_str(),
+              static_cast<unsigned long long>(r["config"]["seed"].get<uint64_t>()));
+  if (r.contains("throughput") && r["throughput"].contains("at_least_once")) {
+    const auto& t = r["throughput"];
+    std::printf("throughput (keyed count, 2 workers, 1 s checkpoints, memory state)\n");
+    for (const char* m : {"at_most_once", "at_least_once", "exactly_once"})
+      row(std::string(m) + " records/s", fmt("%.0f", t[m].get<double>()));
+    row("exactly-once / at-least-once", fmt("%.2f", t["exactly_once_over_at_least_once"]));
+  }
+  if (r.contains("throughput") && r["throughput"].contains("loopback_reference")) {
+    row("loopback 100-byte msgs/s (1 per write)",
+        fmt("%.0f", r["throughput"]["loopback_reference"].get<double>()));
+    row("loopback 100-byte msgs/s (256 per write)",
+        fmt("%.0f", r["throughput"]["loopback_batched"].get<double>()));
+  }
+  if (r.contains("checkpoint") && r["checkpoint"].contains("memory")) {
+    std::printf("checkpoint (snapshot of one backend; restore = open from it)\n");
+    for (const char* b : {"memory", "rocksdb"}) {
+      for (const auto& c : r["checkpoint"][b]) {
+        row(std::string(b) + " " + std::to_string(c["keys"].get<int64_t>()) + " keys",
+            fmt("%.1f ms", c["snapshot_ms"].get<double>()) +
+                fmt(", %.2f MB", c["bytes"].get<double>() / 1e6) +
+                fmt(", restore %.1f ms", c["restore_ms"].get<double>()));
+      }
+    }
+  }
+  if (r.contains("recovery") && r["recovery"].contains("detection_ms")) {
+    const auto& c = r["recovery"];
+    std::printf("recovery (worker SIGKILL, exactly-once, median of %d)\n", c["kills"].get<int>());
+    row("detection ms (SIGKILL: connection reset)", fmt("%.0f", c["detection_ms"].get<double>()));
+    row("detection ms (SIGSTOP: heartbeat timeout)",
+        fmt("%.0f", c["detection_silent_ms"].get<double>()));
+    row("kill -> job running ms", fmt("%.0f", c["job_running_ms"].get<double>()));
+    row("kill -> first new committed output ms", fmt("%.0f", c["kill_to_output_ms"].get<double>()));
+  }
+  if (r.contains("checker") && r["checker"].contains("events_per_s")) {
+    const auto& c = r["checker"];
+    std::printf("checker (faultline check, %lld synthetic events)\n",
+                static_cast<long long>(c["events"].get<int64_t>()));
+    row("events/s (wall)", fmt("%.0f", c["events_per_s"].get<double>()));
+    row("events/s (cpu)", fmt("%.0f", c["events_per_cpu_s"].get<double>()));
+    row("wall s", fmt("%.2f", c["wall_s"].get<double>()));
+    row("peak RSS MB", fmt("%.0f", c["peak_rss_mb"].get<double>()));
+  }
+  if (r.contains("harness") && r["harness"].contains("overhead_ms")) {
+    std::printf("harness\n");
+    row("empty scenario (spawn + teardown + check) ms",
+        fmt("%.0f", r["harness"]["overhead_ms"].get<double>()));
+  }
+  std::printf("targets (DESIGN.md §5)\n");
+  for (const auto& t : r["targets"]) {
+    row(t["target"].get<std::string>() + " " + t["goal"].get<std::string>(),
+        fmt("%.2f  ", t["value"].get<double>()) + (t["met"].get<bool>() ? "met" : "MISSED"));
+  }
+  for (const auto& [name, error] : r["errors"].items())
+    std::printf("ERROR %s: %s\n", name.c_str(), error.get<std::string>().c_str());
+}
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "faultline bench: %s\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace
+
+BenchOptions BenchOptions::Quick() {
+  BenchOptions o;
+  o.throughput_records = 1'500'000;
+  o.loopback_seconds = 0.5;
+  o.checker_events = 1'000'000;
+  o.recovery_kills = 2;
+  o.harness_runs = 2;
+  return o;
+}
+
+BenchOptions BenchOptions::Tiny() {
+  BenchOptions o;
+  o.throughput_records = 20'000;
+  o.throughput_keys = 100;
+  o.loopback_seconds = 0.2;
+  o.checkpoint_keys = {1000};
+  o.recovery_rate = 1000;
+  o.recovery_kills = 1;
+  o.checker_events = 10'000;
+  o.harness_runs = 1;
+  return o;
+}
+
+int RunBenchCommand(const std::vector<std::string>& args) {
+  Flags flags;
+  flags.Switch("quick").Switch("tiny").Switch("keep").Switch("help");
+  flags.Value("out").Value("only").Value("seed").Value("work-dir");
+  if (Status s = flags.Parse(args); !s.ok()) return Usage(s.message());
+  if (flags.Has("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!flags.positional().empty()) return Usage("unexpected argument " + flags.positional()[0]);
+  SetLogTag("bench");
+  BenchOptions o = flags.Has("tiny")    ? BenchOptions::Tiny()
+                   : flags.Has("quick") ? BenchOptions::Quick()
+                                        : BenchOptions();
+  std::string size = flags.Has("tiny") ? "tiny" : flags.Has("quick") ? "quick" : "full";
+  auto seed = flags.GetInt("seed");
+  if (!seed.ok()) return Usage(seed.status().message());
+  o.seed = ChooseSeed(seed->has_value() ? std::optional<uint64_t>(**seed) : std::nullopt);
+  o.keep = flags.Has("keep");
+  o.self_binary = SelfPath();
+  o.node_binary = JoinPath(DirName(o.self_binary), "faultline-node");
+  std::set<std::string> only;
+  if (auto list = flags.Get("only")) {
+    size_t pos = 0;
+    while (pos <= list->size()) {
+      size_t comma = list->find(',', pos);
+      if (comma == std::string::npos) comma = list->size();
+      std::string item = list->substr(pos, comma - pos);
+      if (std::find(std::begin(kAll), std::end(kAll), item) == std::end(kAll))
+        return Usage("--only: unknown benchmark '" + item + "'");
+      only.insert(item);
+      pos = comma + 1;
+    }
+  } else {
+    only.insert(std::begin(kAll), std::end(kAll));
+  }
+  bool own_work_dir = false;  // only a directory we created is removed
+  if (auto dir = flags.Get("work-dir")) {
+    o.work_dir = *dir;
+    if (Status s = CreateDirs(o.work_dir); !s.ok()) return Usage(s.ToString());
+  } else {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl =
+        JoinPath(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "faultline-bench-XXXXXX");
+    if (::mkdtemp(tmpl.data()) == nullptr) return Usage("mkdtemp " + tmpl + " failed");
+    o.work_dir = tmpl;
+    own_work_dir = true;
+  }
+  const std::string out = flags.GetOr("out", "bench.json");
+  harness::BecomeSubreaper();  // a grandchild orphaned by a dying node dies with us
+
+  nlohmann::json r;
+  r["machine"] = Machine();
+  r["config"] = {{"size", size},
+                 {"seed", o.seed},
+                 {"throughput_records", o.throughput_records},
+                 {"checker_events", o.checker_events},
+                 {"work_dir", o.work_dir}};
+  r["errors"] = nlohmann::json::object();
+  FL_LOG(Info) << "faultline bench (" << size << "), seed " << o.seed << ", work dir "
+               << o.work_dir;
+  Stopwatch total;
+  auto run = [&](const char* name, const char* key,
+                 const std::function<Result<nlohmann::json>()>& bench) {
+    if (only.count(name) == 0) return;
+    FL_LOG(Info) << "== " << name;
+    Stopwatch watch;
+    auto result = bench();
+    if (!result.ok()) {
+      FL_LOG(Error) << name << ": " << result.status().ToString();
+      r["errors"][name] = result.status().ToString();
+      return;
+    }
+    if (!r.contains(key)) r[key] = nlohmann::json::object();
+    r[key].update(*result);
+    r["seconds"][name] = watch.ElapsedSeconds();
+  };
+  run("loopback", "throughput", [&] { return MeasureLoopback(o.loopback_seconds); });
+  run("throughput", "throughput", [&] { return MeasureThroughput(o); });
+  run("checkpoint", "checkpoint", [&] { return MeasureCheckpoints(o); });
+  run("recovery", "recovery", [&] { return MeasureRecovery(o); });
+  run("checker", "checker", [&] { return MeasureChecker(o); });
+  run("harness", "harness", [&] { return MeasureHarnessOverhead(o); });
+  r["seconds"]["total"] = total.ElapsedSeconds();
+  r["targets"] = Targets(r);
+
+  PrintTable(r);
+  Status written = WriteFileAtomic(out, r.dump(2) + "\n");
+  if (!written.ok()) {
+    std::fprintf(stderr, "faultline bench: %s\n", written.ToString().c_str());
+    return 1;
+  }
+  std::printf("results: %s\n", out.c_str());
+  bool failed = !r["errors"].empty();
+  if (failed || o.keep || !own_work_dir) {
+    std::printf("work dir kept: %s\n", o.work_dir.c_str());
+  } else {
+    (void)RemoveAll(o.work_dir);
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace faultline::bench

@@ -1,0 +1,94 @@
+// The macro benchmarks behind `faultline bench`: each measures one figure of DESIGN.md §5 on
+// real processes, sockets and files, and returns its numbers as JSON (the keys of bench.json).
+// They run one after another in one process, so that the ratios between them (exactly-once
+// over at-least-once, runtime over raw loopback) hold on a shared, noisy machine.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace faultline::bench {
+
+// Sizes and places of one `faultline bench` run. The defaults are the full run; Quick() and
+// Tiny() shrink them (--quick for CI, --tiny for the smoke test).
+struct BenchOptions {
+  std::string work_dir;     // scratch space; created, and removed afterwards unless keep
+  std::string self_binary;  // faultline (for `faultline check` as a child)
+  std::string node_binary;  // faultline-node
+  uint64_t seed = 1;
+  bool keep = false;  // keep the work dir, the checker's history included
+
+  int64_t throughput_records = 6'000'000;  // pre-loaded, per mode
+  int64_t throughput_keys = 10'000;
+  double loopback_seconds = 1.0;
+  std::vector<int64_t> checkpoint_keys = {10'000, 100'000, 1'000'000};
+  int64_t recovery_rate = 5'000;  // records/s of steady load while a worker is killed
+  int recovery_kills = 3;
+  int64_t checker_events = 10'000'000;
+  int harness_runs = 3;
+
+  static BenchOptions Quick();
+  static BenchOptions Tiny();
+};
+
+// Raw loopback TCP: a sender thread writes 100-byte messages, a receiver thread reads them, for
+// `seconds`. Keys: loopback_reference (msgs/s, one write(2) per message) and
+// loopback_batched (msgs/s, 256 messages per write, as the runtime batches records).
+Result<nlohmann::json> MeasureLoopback(double seconds);
+
+// The keyed count job, 2 workers, 1 s checkpoints, memory state, `records` pre-loaded over
+// `keys` keys, once per mode. Keys per mode: records_per_s (steady state: committed records
+// between the 10% and 95% marks over their time, see throughput.cc), total_s (job running ->
+// all committed), startup_s (processes started -> job running).
+Result<nlohmann::json> MeasureThroughput(const BenchOptions& options);
+
+// Snapshot duration and bytes of each state backend against its size in keys (the snapshot API
+// called directly, as a task does on a barrier), and the restore (open from snapshot) time.
+Result<nlohmann::json> MeasureCheckpoints(const BenchOptions& options);
+
+// Worker SIGKILL under steady load, exactly-once, restarted at once as a supervisor would:
+// detection_ms (kill -> coordinator's worker-lost), job_running_ms (kill -> job running again),
+// kill_to_output_ms (kill -> first committed output of a record appended after the kill).
+// Medians over options.recovery_kills kills; every sample is listed too. Then one worker is
+// SIGSTOPped: detection_silent_ms (pause -> worker-lost, the heartbeat timeout path).
+Result<nlohmann::json> MeasureRecovery(const BenchOptions& options);
+
+// `faultline check` as a child process on a synthetic history of options.checker_events
+// lines: events_per_s (wall), events_per_cpu_s, peak_rss_mb (ru_maxrss), file_mb.
+Result<nlohmann::json> MeasureChecker(const BenchOptions& options);
+
+// `faultline run` of an empty scenario (no faults, no load) in a child process: spawn +
+// teardown + check. Key overhead_ms: the median over options.harness_runs runs.
+Result<nlohmann::json> MeasureHarnessOverhead(const BenchOptions& options);
+
+// Runs a child process to completion within `timeout_ms` (killed by group after that), with
+// stdout and stderr to `log_path`. Returns its wall seconds, CPU seconds and peak RSS.
+struct ChildUsage {
+  int exit_code = -1;  // -1: killed by a signal or the deadline
+  double wall_s = 0;
+  double cpu_s = 0;
+  double peak_rss_mb = 0;
+};
+Result<ChildUsage> RunChild(const std::vector<std::string>& argv, const std::string& log_path,
+                            int64_t timeout_ms);
+
+// The steady-state rate of a run that committed `n` records in `total_s` seconds, from
+// `samples` of (seconds, records committed so far) in time order: the records between the
+// first sample at >= 10% and the last at <= 95%, over their time (window_s). Falls back to
+// n / total_s (window_s 0) when that window is empty.
+struct SteadyRate {
+  double records_per_s = 0;
+  double window_s = 0;
+};
+SteadyRate SteadyRateOf(const std::vector<std::pair<double, int64_t>>& samples, int64_t n,
+                        double total_s);
+
+// Median of `v` (0 when empty).
+double Median(std::vector<double> v);
+
+}  // namespace faultline::bench
