@@ -72,7 +72,7 @@ struct ClusterConfig {
   NodeConfig coordinator;
   std::vector<NodeConfig> workers;
   int64_t heartbeat_interval_ms = 100;
-  int64_t heartbeat_timeout_ms = 1000;
+  int64_t heartbeat_timeout_ms = 800;  // 8 missed heartbeats: a hung node is lost within 1 s
   // dial[from][to] = address `from` dials to reach `to` (a proxy, say); default: to's listen.
   std::map<std::string, std::map<std::string, std::string>> dial;
 
