@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 
 #include "base/clock.h"
 #include "base/file.h"
@@ -22,6 +21,7 @@
 #include "reports/comparison.h"
 #include "reports/run_report.h"
 #include "runtime/config.h"
+#include "runtime/events.h"
 
 namespace faultline::harness {
 namespace {
@@ -81,11 +81,7 @@ void MergeRuntimeEvents(const runtime::ClusterConfig& config, HistoryWriter* his
   std::vector<const runtime::NodeConfig*> nodes = {&config.coordinator};
   for (const auto& w : config.workers) nodes.push_back(&w);
   for (const auto* node : nodes) {
-    std::ifstream in(JoinPath(node->data_dir, "events.jsonl"));
-    std::string line;
-    while (std::getline(in, line)) {
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.is_object() || !j.contains("mono_ns")) continue;  // torn last line
+    for (nlohmann::json& j : runtime::ReadEventLog(node->data_dir)) {
       int64_t mono = j["mono_ns"].get<int64_t>();
       j.erase("mono_ns");
       j["type"] = "runtime";

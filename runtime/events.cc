@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 
 #include "base/clock.h"
+#include "base/file.h"
 
 namespace faultline::runtime {
 
@@ -36,6 +38,20 @@ void EventLog::Emit(const std::string& event, nlohmann::json fields) {
     // Events are diagnostics: a failed write must not take the node down.
     [[maybe_unused]] ssize_t n = ::write(fd_, text.data(), text.size());
   }
+}
+
+std::vector<nlohmann::json> ReadEventLog(const std::string& data_dir) {
+  std::vector<nlohmann::json> events;
+  std::ifstream in(JoinPath(data_dir, "events.jsonl"));
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("mono_ns") ||
+        !j["mono_ns"].is_number_integer())
+      continue;
+    events.push_back(std::move(j));
+  }
+  return events;
 }
 
 }  // namespace faultline::runtime

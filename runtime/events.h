@@ -3,6 +3,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -25,5 +26,9 @@ class EventLog {
   int fd_ = -1;
   std::string node_;
 };
+
+// The events of one node's events.jsonl (in `data_dir`), in file order; a torn last line, or
+// any line that is not an event object with mono_ns, is skipped. None when there is no file.
+std::vector<nlohmann::json> ReadEventLog(const std::string& data_dir);
 
 }  // namespace faultline::runtime

@@ -1,11 +1,10 @@
 #include "bench/macro/bench_cluster.h"
 
-#include <fstream>
-
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/rng.h"
 #include "runtime/control.h"
+#include "runtime/events.h"
 #include "runtime/input_log.h"
 #include "runtime/net.h"
 
@@ -141,11 +140,7 @@ std::vector<NodeEvent> BenchCluster::ReadEvents() const {
   std::vector<const runtime::NodeConfig*> nodes = {&config_.coordinator};
   for (const auto& w : config_.workers) nodes.push_back(&w);
   for (const auto* node : nodes) {
-    std::ifstream in(JoinPath(node->data_dir, "events.jsonl"));
-    std::string line;
-    while (std::getline(in, line)) {
-      auto j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.is_object() || !j.contains("mono_ns")) continue;
+    for (nlohmann::json& j : runtime::ReadEventLog(node->data_dir)) {
       NodeEvent e;
       e.mono_ns = j.value("mono_ns", int64_t{0});
       e.node = j.value("node", node->id);
