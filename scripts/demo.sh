@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what is missing, builds, and runs Faultline's main job: one seeded schedule of worker
-# kills under at-most-once, at-least-once and exactly-once, side by side. Prints the comparison
-# table and where the report is.
+# kills and a partition under at-most-once, at-least-once and exactly-once, side by side.
+# Prints the comparison table and where the report is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=$(bash scripts/build.sh | tail -n 1)
