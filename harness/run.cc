@@ -330,7 +330,9 @@ class ModeRun {
           }
           if (observer.committed_seen() != seen || quiet_from < 0) {
             seen = observer.committed_seen();
-            quiet_from = st.completed;
+            // The checkpoint completing now may commit output the observer has not read yet
+            // (the sinks commit on its notification): count from the next one.
+            quiet_from = st.completed + 1;
             return false;
           }
           return st.completed >= quiet_from + s_.quiesce_checkpoints;

@@ -68,8 +68,13 @@ Result<nlohmann::json> MeasureHarnessOverhead(const BenchOptions& options) {
                      RunChild({options.self_binary, "run", path, "--store", JoinPath(dir, "store")},
                               JoinPath(dir, "run-" + std::to_string(i) + ".log"), 120'000));
     if (u.exit_code != 0) {
+      // The run's own summary says why (the work dir may be a test's temporary one).
+      auto text = ReadFileToString(JoinPath(dir, "run-" + std::to_string(i) + ".log"));
+      std::string log = text.ok() ? *text : "(no log)";
+      if (log.size() > 2000) log = log.substr(log.size() - 2000);
       return Status::Internal("faultline run of an empty scenario exited " +
-                              std::to_string(u.exit_code) + "; see " + dir);
+                              std::to_string(u.exit_code) + "; see " + dir + "; its log ends:\n" +
+                              log);
     }
     ms.push_back(u.wall_s * 1000);
   }
