@@ -210,25 +210,6 @@ Status GetString(const JsonMember* m, std::string_view type, const char* name, s
 
 }  // namespace
 
-std::optional<Mode> ParseMode(std::string_view name) {
-  if (name == "at-most-once") return Mode::kAtMostOnce;
-  if (name == "at-least-once") return Mode::kAtLeastOnce;
-  if (name == "exactly-once") return Mode::kExactlyOnce;
-  return std::nullopt;
-}
-
-std::string_view ModeName(Mode mode) {
-  switch (mode) {
-    case Mode::kAtMostOnce:
-      return "at-most-once";
-    case Mode::kAtLeastOnce:
-      return "at-least-once";
-    case Mode::kExactlyOnce:
-      return "exactly-once";
-  }
-  return "?";
-}
-
 std::optional<JobKind> ParseJobKind(std::string_view name) {
   if (name == "count") return JobKind::kCount;
   if (name == "window-count" || name == "window") return JobKind::kWindowCount;

@@ -7,15 +7,16 @@
 #include <string_view>
 #include <vector>
 
+#include "base/mode.h"
 #include "base/status.h"
 #include "checkers/json_line.h"
 
 namespace faultline::checkers {
 
-// The delivery mode a history was recorded under (DESIGN.md §2).
-enum class Mode { kAtMostOnce, kAtLeastOnce, kExactlyOnce };
-std::optional<Mode> ParseMode(std::string_view name);  // "exactly-once", ...
-std::string_view ModeName(Mode mode);
+// The delivery mode a history was recorded under (base/mode.h).
+using ::faultline::Mode;
+using ::faultline::ModeName;
+using ::faultline::ParseMode;
 
 // The keyed operator of the job: `count` or `window-count`.
 enum class JobKind { kCount, kWindowCount };

@@ -267,7 +267,7 @@ std::vector<HistoryLine> GenerateSyntheticLines(const SyntheticOptions& options)
 void AppendHistoryLine(const HistoryLine& line, const SyntheticOptions& options, std::string* out) {
   if (line.type == Type::kMeta) {
     out->append("{\"type\":\"meta\",\"scenario\":\"synthetic\"");
-    AppendField("mode", ModeName(options.mode), out);
+    AppendField("mode", std::string_view(ModeName(options.mode)), out);
     AppendField("job", JobKindName(options.job), out);
     AppendField("seed", options.seed, out);
     if (options.job == JobKind::kWindowCount) AppendField("window_size", options.window_size, out);

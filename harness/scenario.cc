@@ -5,6 +5,7 @@
 #include "base/failpoint.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "base/mode.h"
 
 namespace faultline::harness {
 namespace {
@@ -12,7 +13,6 @@ namespace {
 using Need = JsonObject::Need;
 constexpr auto kRequired = Need::kRequired;
 
-const std::vector<std::string> kModes = {"at-most-once", "at-least-once", "exactly-once"};
 const std::vector<std::string> kFaults = {"kill",         "terminate", "pause",     "restart",
                                           "partition",    "delay",     "reset",     "bandwidth",
                                           "barrier-hold", "corrupt",   "failpoint", "disk"};
@@ -112,8 +112,7 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
   for (size_t i = 0; i < mode_items.size(); ++i) {
     const nlohmann::json& m = *mode_items[i];
     std::string where = mode->is_array() ? "mode[" + std::to_string(i) + "]" : "mode";
-    if (!m.is_string() ||
-        std::find(kModes.begin(), kModes.end(), m.get<std::string>()) == kModes.end()) {
+    if (!m.is_string() || !ParseMode(m.get<std::string>())) {
       return o.Error(
           where,
           "expected \"at-most-once\", \"at-least-once\" or \"exactly-once\", got " + m.dump());
@@ -182,7 +181,7 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
   if (const nlohmann::json* expect = o.Raw("expect")) {
     if (!expect->is_object()) return o.Error("expect", "expected an object of mode -> verdict");
     for (const auto& [mode_name, verdict] : expect->items()) {
-      if (std::find(kModes.begin(), kModes.end(), mode_name) == kModes.end()) {
+      if (!ParseMode(mode_name)) {
         return o.Error("expect." + mode_name, "unknown mode");
       }
       if (!verdict.is_string() ||

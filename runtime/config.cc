@@ -11,8 +11,6 @@ namespace {
 using Need = JsonObject::Need;
 constexpr auto kRequired = Need::kRequired;
 
-const std::vector<std::string> kModes = {"at-most-once", "at-least-once", "exactly-once"};
-
 Status ParseCheckpoint(JsonObject& o, CheckpointConfig* c) {
   RETURN_IF_ERROR(o.Int("interval_ms", &c->interval_ms, {.min = 10}));
   RETURN_IF_ERROR(o.Int("timeout_ms", &c->timeout_ms, {.min = 10}));
@@ -39,7 +37,7 @@ Status ParseRestart(JsonObject& o, RestartConfig* r) {
 Status ParseJob(JsonObject& o, JobConfig* job) {
   std::string op = "count", mode = "exactly-once", backend = "memory";
   RETURN_IF_ERROR(o.Enum("operator", &op, {"count", "window-count"}));
-  RETURN_IF_ERROR(o.Enum("mode", &mode, kModes, kRequired));
+  RETURN_IF_ERROR(o.Enum("mode", &mode, ModeNames(), kRequired));
   RETURN_IF_ERROR(o.Enum("state_backend", &backend, {"memory", "rocksdb"}));
   job->op = op == "count" ? OperatorKind::kCount : OperatorKind::kWindowCount;
   job->mode = *ParseMode(mode);
@@ -90,26 +88,6 @@ Status ParseNode(JsonObject& o, NodeConfig* node, bool is_worker) {
 }
 
 }  // namespace
-
-const char* ModeName(Mode mode) {
-  switch (mode) {
-    case Mode::kAtMostOnce:
-      return "at-most-once";
-    case Mode::kAtLeastOnce:
-      return "at-least-once";
-    case Mode::kExactlyOnce:
-      return "exactly-once";
-  }
-  return "?";
-}
-
-Result<Mode> ParseMode(std::string_view name) {
-  if (name == "at-most-once") return Mode::kAtMostOnce;
-  if (name == "at-least-once") return Mode::kAtLeastOnce;
-  if (name == "exactly-once") return Mode::kExactlyOnce;
-  return Status::InvalidArgument("unknown mode '" + std::string(name) +
-                                 "' (expected at-most-once, at-least-once or exactly-once)");
-}
 
 const char* OperatorName(OperatorKind kind) {
   return kind == OperatorKind::kCount ? "count" : "window-count";

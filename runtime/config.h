@@ -5,16 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "base/mode.h"
 #include "base/status.h"
 #include "runtime/state_backend.h"
 
 namespace faultline::runtime {
 
-enum class Mode { kAtMostOnce, kAtLeastOnce, kExactlyOnce };
+using ::faultline::Mode;
+using ::faultline::ModeName;
 enum class OperatorKind { kCount, kWindowCount };
 
-const char* ModeName(Mode mode);  // "at-most-once", ...
-Result<Mode> ParseMode(std::string_view name);
 const char* OperatorName(OperatorKind kind);
 
 struct CheckpointConfig {

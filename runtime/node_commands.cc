@@ -113,8 +113,14 @@ int ExampleConfigCommand(const std::vector<std::string>& args) {
     if (::getcwd(cwd, sizeof(cwd)) != nullptr) abs_dir = JoinPath(cwd, abs_dir);
   }
   ClusterConfig c;
-  auto mode = ParseMode(flags.GetOr("mode", "exactly-once"));
-  if (!mode.ok()) return Fail("example-config", mode.status(), 2);
+  std::string mode_name = flags.GetOr("mode", "exactly-once");
+  std::optional<Mode> mode = ParseMode(mode_name);
+  if (!mode) {
+    return Fail("example-config",
+                Status::InvalidArgument("unknown mode '" + mode_name +
+                                        "' (expected at-most-once, at-least-once or exactly-once)"),
+                2);
+  }
   c.job.mode = *mode;
   std::string backend = flags.GetOr("backend", "memory");
   if (backend != "memory" && backend != "rocksdb") {
