@@ -7,8 +7,8 @@
 
 namespace faultline {
 
-// The delivery modes (DESIGN.md §2): what a job promises, and what a history is judged
-// against. One definition for the runtime, the checkers and the harness.
+// The delivery modes (docs/design.md, "Delivery modes"): what a job promises, and what a history is
+// judged against. One definition for the runtime, the checkers and the harness.
 enum class Mode { kAtMostOnce, kAtLeastOnce, kExactlyOnce };
 
 const char* ModeName(Mode mode);                       // "at-most-once", ...

@@ -116,6 +116,11 @@ int LocalPort(int fd) {
   return ntohs(sa.sin_port);
 }
 
+Result<int> PickFreePort() {
+  ASSIGN_OR_RETURN(Fd fd, ListenTcp("127.0.0.1:0"));
+  return LocalPort(fd.get());
+}
+
 Result<Fd> StartConnect(const sockaddr_in& sa, bool* in_progress) {
   ASSIGN_OR_RETURN(Fd fd, NewTcpSocket());
   ASSIGN_OR_RETURN(*in_progress, ConnectFd(fd.get(), sa));

@@ -54,6 +54,8 @@ Result<Fd> ListenTcp(const std::string& address);
 Result<std::string> LocalAddress(int fd);
 // The local port of a bound socket, -1 on error.
 int LocalPort(int fd);
+// A free loopback port right now (for configs; another process may take it before it is used).
+Result<int> PickFreePort();
 
 // Starts a non-blocking connect to `sa`. `*in_progress` tells whether the caller must wait for
 // writability and then check SocketError(). TCP_NODELAY is set.

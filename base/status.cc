@@ -37,6 +37,8 @@ std::string_view CodeName(Status::Code code) {
       return "unavailable";
     case Status::Code::kAborted:
       return "aborted";
+    case Status::Code::kUnimplemented:
+      return "unimplemented";
     case Status::Code::kInternal:
       return "internal error";
   }

@@ -19,11 +19,12 @@ class Status {
     kInvalidArgument,  // bad input: a config, a scenario, a flag
     kNotFound,
     kAlreadyExists,
-    kCorruption,   // a CRC mismatch, a torn frame, a malformed history line
-    kIoError,      // the OS said no; errno() says why
-    kTimeout,      // a deadline passed
-    kUnavailable,  // a peer is gone or not yet there
-    kAborted,      // cancelled on purpose (a failover, a shutdown)
+    kCorruption,     // a CRC mismatch, a torn frame, a malformed history line
+    kIoError,        // the OS said no; errno() says why
+    kTimeout,        // a deadline passed
+    kUnavailable,    // a peer is gone or not yet there
+    kAborted,        // cancelled on purpose (a failover, a shutdown)
+    kUnimplemented,  // asked of something that cannot do it (a fault a system lacks)
     kInternal,
   };
 
@@ -39,6 +40,7 @@ class Status {
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status Aborted(std::string msg) { return {Code::kAborted, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status Unimplemented(std::string msg) { return {Code::kUnimplemented, std::move(msg)}; }
   // An I/O error: `context` says what was being done ("fsync /x/y"); the message gets
   // strerror(err) appended and errno() keeps the number.
   static Status IoError(std::string context, int err);

@@ -1,20 +1,27 @@
-# faultline_library(NAME [DEPS dep...])
+# faultline_library(NAME [DEPS dep...] [TEST_DEPS dep...] [TESTING file.cc...])
 #
 # Adds the CMake library target NAME from every *.cc in the calling folder except
-# *_test.cc and *_main.cc, and one test executable per *_test.cc beside it.
+# *_test.cc, *_main.cc and the TESTING files, and one test executable per *_test.cc beside it.
+# The TESTING files (helpers for tests: temporary directories, fake servers, synthetic
+# histories) become the library NAME_testing, which the folder's tests link and the
+# production libraries never do.
 # A test's CTest label comes from its file name:
 #   *_property_test.cc    -> property  (rapidcheck)
 #   *_integration_test.cc -> integration (real processes, sockets, files)
 #   any other *_test.cc   -> unit
 function(faultline_library name)
-  cmake_parse_arguments(ARG "" "" "DEPS;TEST_DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "DEPS;TEST_DEPS;TESTING" ${ARGN})
   file(GLOB all_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  set(testing_sources)
+  foreach(src ${ARG_TESTING})
+    list(APPEND testing_sources ${CMAKE_CURRENT_SOURCE_DIR}/${src})
+  endforeach()
   set(lib_sources)
   set(test_sources)
   foreach(src ${all_sources})
     if(src MATCHES "_test\\.cc$")
       list(APPEND test_sources ${src})
-    elseif(NOT src MATCHES "_main\\.cc$")
+    elseif(NOT src MATCHES "_main\\.cc$" AND NOT src IN_LIST testing_sources)
       list(APPEND lib_sources ${src})
     endif()
   endforeach()
@@ -27,8 +34,14 @@ function(faultline_library name)
     target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
     target_link_libraries(${name} INTERFACE ${ARG_DEPS})
   endif()
+  set(own_testing)
+  if(testing_sources)
+    add_library(${name}_testing STATIC ${testing_sources})
+    target_link_libraries(${name}_testing PUBLIC ${name})
+    set(own_testing ${name}_testing)
+  endif()
   foreach(test_src ${test_sources})
-    faultline_test(${test_src} DEPS ${name} ${ARG_TEST_DEPS})
+    faultline_test(${test_src} DEPS ${name} ${own_testing} ${ARG_TEST_DEPS})
   endforeach()
 endfunction()
 
@@ -51,8 +64,8 @@ function(faultline_test test_src)
   endif()
   add_executable(${test_name} ${test_src})
   set_target_properties(${test_name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
-  target_link_libraries(${test_name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main
-                        rapidcheck rapidcheck_gtest Threads::Threads)
+  target_link_libraries(${test_name} PRIVATE ${ARG_DEPS} faultline_base_testing GTest::gtest
+                        GTest::gtest_main rapidcheck rapidcheck_gtest Threads::Threads)
   add_test(NAME ${test_name} COMMAND ${test_name})
   set_tests_properties(${test_name} PROPERTIES LABELS ${label} TIMEOUT ${timeout}
     ENVIRONMENT "FAULTLINE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;FAULTLINE_SOURCE_DIR=${PROJECT_SOURCE_DIR};${extra_env}")

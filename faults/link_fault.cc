@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/json.h"
+#include "faults/fault_kind.h"
 
 namespace faultline::faults {
 namespace {
@@ -84,9 +85,8 @@ const json& ParamsOf(const LinkFault& fault) {
 }  // namespace
 
 bool IsLinkFaultKind(std::string_view kind) {
-  for (std::string_view k : {"partition", "delay", "reset", "bandwidth", "barrier-hold", "corrupt"})
-    if (kind == k) return true;
-  return false;
+  auto k = ParseFaultKind(kind);
+  return k && InfoOf(*k).family == FaultFamily::kLink;
 }
 
 const char* LinkActionKindName(LinkAction::Kind kind) {

@@ -7,41 +7,22 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "faults/link_fault.h"
-#include "harness/cluster_network.h"
+#include "harness/targets.h"
+#include "systems/node_set.h"
 
 namespace faultline::harness {
-namespace {
 
-Result<std::vector<std::string>> ResolveTargets(const std::string& target,
-                                                const std::vector<std::string>& workers, Rng& rng) {
-  std::vector<std::string> all = {"coordinator"};
-  all.insert(all.end(), workers.begin(), workers.end());
-  auto pick = [&](std::vector<std::string> from, size_t n) {
-    for (size_t i = 0; i < from.size(); ++i)
-      std::swap(from[i], from[i + rng.Uniform(from.size() - i)]);
-    from.resize(std::min(n, from.size()));
-    std::sort(from.begin(), from.end());
-    return from;
-  };
-  if (target == "random-worker") return pick(workers, 1);
-  if (target == "all-workers") return workers;
-  if (target == "minority") return pick(all, (all.size() - 1) / 2);
-  if (target == "majority") return pick(all, all.size() / 2 + 1);
-  if (target == "random-subset") return pick(all, 1 + rng.Uniform(all.size()));
-  if (std::find(all.begin(), all.end(), target) != all.end())
-    return std::vector<std::string>{target};
-  return Status::InvalidArgument("unknown fault target '" + target +
-                                 "' (a node id, coordinator, random-worker, all-workers, minority, "
-                                 "majority or random-subset)");
-}
-
-}  // namespace
+using faults::FaultFamily;
+using faults::FaultKind;
 
 Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
-                                             const std::vector<std::string>& workers, Rng rng) {
+                                             const std::vector<systems::NodeSpec>& nodes, Rng rng) {
   std::vector<PlannedFault> all;
   for (size_t i = 0; i < scenario.nemesis.size(); ++i) {
     const FaultSpec& f = scenario.nemesis[i];
+    const std::string path = "$.nemesis[" + std::to_string(i) + "]";
+    auto kind = faults::ParseFaultKind(f.fault);
+    if (!kind) return Status::InvalidArgument(path + ".fault: unknown fault '" + f.fault + "'");
     Rng local = rng.Fork("fault-" + std::to_string(i));
     std::vector<double> begins;
     if (f.at_s) {
@@ -56,11 +37,10 @@ Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
     }
     for (double b : begins) {
       if (b >= scenario.duration_s) continue;
-      auto targets = ResolveTargets(f.target, workers, local);
-      if (!targets.ok()) {
-        return targets.status().WithContext("$.nemesis[" + std::to_string(i) + "].target");
-      }
-      all.push_back({0, static_cast<int>(i), f.fault, *targets, b, b + f.duration_s, f.params});
+      auto targets = ResolveTargets(f.target, nodes, local);
+      if (!targets.ok()) return targets.status().WithContext(path + ".target");
+      all.push_back(
+          {0, static_cast<int>(i), *kind, f.fault, *targets, b, b + f.duration_s, f.params});
     }
   }
   std::stable_sort(all.begin(), all.end(), [](const PlannedFault& a, const PlannedFault& b) {
@@ -88,157 +68,206 @@ Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
 
 namespace {
 
-using faults::IsLinkFaultKind;
-
 // The failpoint a failpoint or disk fault arms: (name, spec).
 Result<std::pair<std::string, std::string>> FaultFailpoint(const PlannedFault& f) {
-  if (f.fault == "disk") return DiskFailpoint(f.params, "params", "disk fault");
+  if (f.kind == FaultKind::kDisk) return DiskFailpoint(f.params, "params", "disk fault");
   if (!f.params.contains("name") || !f.params["name"].is_string())
     return Status::InvalidArgument("a failpoint fault needs params.name (and params.spec)");
   return std::make_pair(f.params["name"].get<std::string>(), f.params.value("spec", "crash"));
 }
 
-class ClusterFaultActions : public FaultActions {
+class SystemFaultActions : public FaultActions {
  public:
-  ClusterFaultActions(NodeMap* nodes, HistoryWriter* history, ClusterNetwork* network, Rng rng)
-      : nodes_(nodes), history_(history), network_(network), rng_(rng) {}
+  SystemFaultActions(systems::System* system, systems::Network* network, HistoryWriter* history,
+                     Rng rng)
+      : system_(system), network_(network), history_(history), rng_(rng) {}
 
   Status Validate(const PlannedFault& f) override {
-    if (IsLinkFaultKind(f.fault)) {
-      if (network_->links() == nullptr) {
-        return Status::InvalidArgument("link fault '" + f.fault +
-                                       "' needs \"cluster\": {\"network\": \"proxy\"}");
-      }
-      return network_->links()->CheckKind(f.fault);
+    const faults::FaultKindInfo& info = faults::InfoOf(f.kind);
+    const systems::Capabilities caps = system_->capabilities();
+    if (info.needs_runtime_frames && !caps.runtime_frames) {
+      return Status::InvalidArgument("fault '" + f.fault +
+                                     "' reads the built-in runtime's frames on the wire; system '" +
+                                     std::string(system_->kind()) + "' does not speak them");
     }
-    static const std::vector<std::string> kSupported = {"kill",    "terminate", "pause",
-                                                        "restart", "failpoint", "disk"};
-    if (std::find(kSupported.begin(), kSupported.end(), f.fault) == kSupported.end()) {
-      return Status::InvalidArgument("fault '" + f.fault + "' is not supported by this build");
+    switch (info.family) {
+      case FaultFamily::kLink:
+        if (network_->links() == nullptr && network_->kind() == "direct") {
+          return Status::InvalidArgument("link fault '" + f.fault +
+                                         "' needs \"cluster\": {\"network\": \"proxy\"}");
+        }
+        if (network_->links() == nullptr) {
+          return Status::InvalidArgument("link fault '" + f.fault + "': system '" +
+                                         std::string(system_->kind()) + "' declares no links");
+        }
+        return network_->links()->CheckKind(f.fault);
+      case FaultFamily::kFailpoint:
+        if (!caps.failpoints) {
+          return Status::InvalidArgument("fault '" + f.fault + "' arms failpoints; system '" +
+                                         std::string(system_->kind()) + "' has none");
+        }
+        RETURN_IF_ERROR(FaultFailpoint(f).status());
+        break;
+      case FaultFamily::kProcess:
+        break;
     }
-    if (f.fault == "failpoint" || f.fault == "disk") RETURN_IF_ERROR(FaultFailpoint(f).status());
-    for (const auto& t : f.targets) {
-      if (nodes_->count(t) == 0) return Status::InvalidArgument("no node '" + t + "'");
-    }
+    for (const auto& t : f.targets) RETURN_IF_ERROR(system_->nodes().Get(t).status());
     return Status::Ok();
   }
 
-  Status Begin(const PlannedFault& f) override {
-    RecordFault(f, "begin");
-    if (IsLinkFaultKind(f.fault)) {
-      std::vector<std::string> all;
-      for (const auto& [id, n] : *nodes_) all.push_back(id);
-      auto handle = network_->links()->Begin({f.fault, f.targets, all, f.params},
+  std::vector<std::string> Begin(const PlannedFault& f) override {
+    std::vector<std::string> took;
+    if (faults::InfoOf(f.kind).family == FaultFamily::kLink) {
+      auto handle = network_->links()->Begin({f.fault, f.targets, network_->nodes(), f.params},
                                              rng_.Fork("link-" + std::to_string(f.id)));
-      if (!handle.ok()) return handle.status().WithContext(f.fault);
+      for (const auto& t : f.targets) {
+        Record(f, t, handle.ok() ? "begin" : "failed", handle.status());
+      }
+      if (!handle.ok()) return took;
       link_handles_[f.id] = *handle;
-      return Status::Ok();
+      return f.targets;
     }
     for (const auto& t : f.targets) {
-      NodeProcess& n = *nodes_->at(t);
-      Status s;
-      if (f.fault == "kill") {
-        s = n.Kill();
-      } else if (f.fault == "terminate") {
-        s = n.Signal(SIGTERM);
-      } else if (f.fault == "pause") {
-        s = n.Pause();
-      } else if (f.fault == "restart") {
-        s = n.Stop(5000);
-        if (s.ok()) s = n.Start();
-      } else if (f.fault == "failpoint" || f.fault == "disk") {
-        auto [name, spec] = *FaultFailpoint(f);  // checked by Validate
-        s = Admin(t, {{"type", "failpoint"}, {"name", name}, {"spec", spec}});
-      }
-      if (!s.ok()) FL_LOG(Warning) << f.fault << " " << t << ": " << s.ToString();
+      Status s = BeginOn(f, *system_->nodes().Find(t));
+      Record(f, t, s.ok() ? "begin" : "failed", s);
+      if (s.ok()) took.push_back(t);
     }
-    return Status::Ok();
+    return took;
   }
 
-  Status End(const PlannedFault& f) override {
-    if (IsLinkFaultKind(f.fault)) {
+  void End(const PlannedFault& f) override {
+    if (faults::InfoOf(f.kind).family == FaultFamily::kLink) {
       auto it = link_handles_.find(f.id);
       if (it != link_handles_.end()) {
         Status s = network_->links()->End(it->second);
         link_handles_.erase(it);
         if (!s.ok()) FL_LOG(Warning) << "healing " << f.fault << ": " << s.ToString();
       }
-      RecordFault(f, "end");
-      return Status::Ok();
+      for (const auto& t : f.targets) Record(f, t, "end", Status::Ok());
+      return;
     }
     for (const auto& t : f.targets) {
-      NodeProcess& n = *nodes_->at(t);
-      Status s;
-      if (f.fault == "pause") {
-        s = n.Resume();
-      } else if (f.fault == "failpoint" || f.fault == "disk") {
-        // The armed failpoint may have crashed the node: disarm if it lives, restart if not.
-        if (n.Running())
-          s = Admin(t,
-                    {{"type", "failpoint"}, {"name", FaultFailpoint(f)->first}, {"spec", "off"}});
-      }
-      bool armed = f.fault == "failpoint" || f.fault == "disk";
-      if ((f.fault == "kill" || f.fault == "terminate" || armed) &&
-          f.params.value("restart", true)) {
-        if (n.Running() && !armed) (void)n.Stop(5000);
-        if (!n.Running()) s = n.Start();
-      }
+      Status s = EndOn(f, *system_->nodes().Find(t));
       if (!s.ok()) FL_LOG(Warning) << "healing " << f.fault << " " << t << ": " << s.ToString();
+      Record(f, t, "end", Status::Ok());
     }
-    RecordFault(f, "end");
-    return Status::Ok();
   }
 
  private:
-  Status Admin(const std::string& node, const nlohmann::json& request) {
-    return network_->Admin(node, request, 2000).status();
-  }
-
-  void RecordFault(const PlannedFault& f, const char* phase) {
-    for (const auto& t : f.targets) {
-      nlohmann::json j = {{"type", "fault"}, {"fault", f.fault}, {"target", t}, {"phase", phase}};
-      if (!f.params.empty()) j["params"] = f.params;
-      history_->Write(std::move(j));
+  Status BeginOn(const PlannedFault& f, systems::NodeProcess& n) {
+    auto running = [&]() -> Status {
+      return n.Running() ? Status::Ok() : Status::Unavailable(n.id() + " is not running");
+    };
+    switch (f.kind) {
+      case FaultKind::kKill:
+        RETURN_IF_ERROR(running());
+        return n.Kill();
+      case FaultKind::kTerminate:
+        RETURN_IF_ERROR(running());
+        return n.Signal(SIGTERM);
+      case FaultKind::kPause:
+        RETURN_IF_ERROR(running());
+        return n.Pause();
+      case FaultKind::kRestart:
+        RETURN_IF_ERROR(n.Stop(5000));
+        return n.Start();
+      case FaultKind::kFailpoint:
+      case FaultKind::kDisk: {
+        ASSIGN_OR_RETURN(auto failpoint, FaultFailpoint(f));
+        return system_->ArmFailpoint(n.id(), failpoint.first, failpoint.second);
+      }
+      case FaultKind::kPartition:
+      case FaultKind::kDelay:
+      case FaultKind::kReset:
+      case FaultKind::kBandwidth:
+      case FaultKind::kBarrierHold:
+      case FaultKind::kCorrupt:
+        break;  // link faults: Begin()
     }
+    return Status::Internal("fault '" + f.fault + "' has no process action");
   }
 
-  NodeMap* nodes_;
+  Status EndOn(const PlannedFault& f, systems::NodeProcess& n) {
+    const bool restart = f.params.value("restart", true);
+    switch (f.kind) {
+      case FaultKind::kPause:
+        return n.Resume();
+      case FaultKind::kKill:
+      case FaultKind::kTerminate:
+        if (!restart) return Status::Ok();
+        if (n.Running()) RETURN_IF_ERROR(n.Stop(5000));  // a terminate it ignored
+        return n.Start();
+      case FaultKind::kFailpoint:
+      case FaultKind::kDisk: {
+        // The armed failpoint may have crashed the node: disarm if it lives, restart if not.
+        if (n.Running()) {
+          ASSIGN_OR_RETURN(auto failpoint, FaultFailpoint(f));
+          return system_->ArmFailpoint(n.id(), failpoint.first, "off");
+        }
+        return restart ? n.Start() : Status::Ok();
+      }
+      case FaultKind::kRestart:
+      case FaultKind::kPartition:
+      case FaultKind::kDelay:
+      case FaultKind::kReset:
+      case FaultKind::kBandwidth:
+      case FaultKind::kBarrierHold:
+      case FaultKind::kCorrupt:
+        return Status::Ok();
+    }
+    return Status::Ok();
+  }
+
+  void Record(const PlannedFault& f, const std::string& target, const char* phase,
+              const Status& error) {
+    nlohmann::json j = {{"type", "fault"},
+                        {"fault", f.fault},
+                        {"target", target},
+                        {"phase", phase},
+                        {"fault_id", f.id}};
+    if (!f.params.empty()) j["params"] = f.params;
+    if (!error.ok()) {
+      j["error"] = error.ToString();
+      FL_LOG(Warning) << f.fault << " " << target << " did not take effect: " << error.ToString();
+    }
+    history_->Write(std::move(j));
+  }
+
+  systems::System* system_;
+  systems::Network* network_;
   HistoryWriter* history_;
-  ClusterNetwork* network_;
   Rng rng_;
   std::map<int, int> link_handles_;  // planned fault id -> network handle
 };
 
 }  // namespace
 
-std::unique_ptr<FaultActions> MakeClusterFaultActions(NodeMap* nodes, HistoryWriter* history,
-                                                      ClusterNetwork* network, Rng rng) {
-  return std::make_unique<ClusterFaultActions>(nodes, history, network, rng);
+std::unique_ptr<FaultActions> MakeFaultActions(systems::System* system, systems::Network* network,
+                                               HistoryWriter* history, Rng rng) {
+  return std::make_unique<SystemFaultActions>(system, network, history, rng);
 }
 
-Status NemesisRunner::Tick() {
+void NemesisRunner::Tick() {
   double now_s = static_cast<double>(MonotonicNanos() - start_ns_) / 1e9;
   for (auto it = active_.begin(); it != active_.end();) {
     if (it->end_s <= now_s) {
-      RETURN_IF_ERROR(actions_->End(*it));
+      actions_->End(*it);
       it = active_.erase(it);
     } else {
       ++it;
     }
   }
   while (next_ < plan_.size() && plan_[next_].begin_s <= now_s) {
-    RETURN_IF_ERROR(actions_->Begin(plan_[next_]));
-    active_.push_back(plan_[next_]);
-    ++next_;
+    PlannedFault f = plan_[next_++];
+    f.targets = actions_->Begin(f);
+    if (!f.targets.empty()) active_.push_back(std::move(f));
   }
-  return Status::Ok();
 }
 
-Status NemesisRunner::HealAll() {
-  for (const PlannedFault& f : active_) RETURN_IF_ERROR(actions_->End(f));
+void NemesisRunner::HealAll() {
+  for (const PlannedFault& f : active_) actions_->End(f);
   active_.clear();
   next_ = plan_.size();
-  return Status::Ok();
 }
 
 std::vector<std::string> NemesisRunner::ActiveDescriptions() const {

@@ -7,13 +7,13 @@
 
 #include "base/rng.h"
 #include "base/status.h"
+#include "faults/fault_kind.h"
 #include "harness/history.h"
-#include "harness/node_control.h"
 #include "harness/scenario.h"
+#include "systems/network.h"
+#include "systems/system.h"
 
 namespace faultline::harness {
-
-class ClusterNetwork;
 
 // One planned fault: what, on which nodes, from when to when (seconds since the generate phase
 // began). The whole schedule is drawn from the run's seed before the run starts, so the same
@@ -21,7 +21,8 @@ class ClusterNetwork;
 struct PlannedFault {
   int id = 0;          // position in the plan
   int spec_index = 0;  // into Scenario::nemesis
-  std::string fault;
+  faults::FaultKind kind = faults::FaultKind::kKill;
+  std::string fault;  // the kind's name
   std::vector<std::string> targets;
   double begin_s = 0;
   double end_s = 0;
@@ -29,33 +30,32 @@ struct PlannedFault {
 };
 
 // Draws the schedule: fixed (at_s), periodic (every_s from start_s) and seeded random times
-// (exponential gaps with mean_interval_s); targets resolved from the seed; at most
-// `max_active` faults overlap (later ones that would exceed it are dropped); nothing begins
-// after `duration_s`. Sorted by begin time. Pure function of its arguments.
+// (exponential gaps with mean_interval_s); targets resolved from the seed against `nodes`
+// (harness/targets.h); at most `max_active_faults` faults overlap and never two on one node
+// (later ones that would are dropped); nothing begins after `duration_s`. Sorted by begin
+// time. Pure function of its arguments.
 Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
-                                             const std::vector<std::string>& workers, Rng rng);
+                                             const std::vector<systems::NodeSpec>& nodes, Rng rng);
 
-// Nodes the nemesis can act on, by id ("coordinator", "worker-1", ...).
-using NodeMap = std::map<std::string, std::unique_ptr<NodeProcess>>;
-
-// FaultActions carries out faults on the cluster. Begin() starts a fault, End() heals it;
-// both record the matching history events. Process faults (kill, terminate, pause, restart)
-// act on NodeProcess; failpoint faults arm a runtime failpoint over the node's admin channel,
-// and disk faults arm the storage layer's failpoints the same way (see DiskFailpoint); link
-// faults (partition, delay, reset, bandwidth, barrier-hold, corrupt) go to the network's link
-// backend, and Validate() refuses, before the run starts, those the backend cannot carry out.
-// Driven from the harness's main thread only.
+// FaultActions carries out faults. Begin() starts a fault on each of its targets and returns
+// those where it took effect; End() heals it there. Both record the history's fault lines:
+// `begin` only once a fault took effect, `failed` (with the error) where it did not, `end`
+// once healed.
 class FaultActions {
  public:
   virtual ~FaultActions() = default;
+  // Ok when the fault can be carried out on this system and network; checked before the run.
   virtual Status Validate(const PlannedFault& fault) = 0;
-  virtual Status Begin(const PlannedFault& fault) = 0;
-  virtual Status End(const PlannedFault& fault) = 0;
+  virtual std::vector<std::string> Begin(const PlannedFault& fault) = 0;
+  virtual void End(const PlannedFault& fault) = 0;
 };
 
-// Carries out faults on `nodes` through `network` (admin calls, link faults).
-std::unique_ptr<FaultActions> MakeClusterFaultActions(NodeMap* nodes, HistoryWriter* history,
-                                                      ClusterNetwork* network, Rng rng);
+// Carries out faults on `system`: process faults (kill, terminate, pause, restart) on its
+// nodes' processes, failpoint and disk faults through its failpoints (disk faults arm the
+// storage failpoints, see DiskFailpoint), link faults on `network`'s link backend. Driven from
+// the harness's main thread only.
+std::unique_ptr<FaultActions> MakeFaultActions(systems::System* system, systems::Network* network,
+                                               HistoryWriter* history, Rng rng);
 
 // Runs a schedule against the clock: call Tick() often; it begins and ends faults whose time
 // has come. HealAll() ends every active fault (the heal phase).
@@ -64,8 +64,8 @@ class NemesisRunner {
   NemesisRunner(std::vector<PlannedFault> plan, FaultActions* actions, int64_t start_mono_ns)
       : plan_(std::move(plan)), actions_(actions), start_ns_(start_mono_ns) {}
 
-  Status Tick();
-  Status HealAll();
+  void Tick();
+  void HealAll();
   std::vector<std::string> ActiveDescriptions() const;
 
  private:
@@ -73,7 +73,7 @@ class NemesisRunner {
   FaultActions* actions_;
   int64_t start_ns_;
   size_t next_ = 0;
-  std::vector<PlannedFault> active_;
+  std::vector<PlannedFault> active_;  // with the targets where each took effect
 };
 
 }  // namespace faultline::harness

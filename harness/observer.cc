@@ -4,8 +4,8 @@
 
 namespace faultline::harness {
 
-Observer::Observer(std::string output_dir, bool uncommitted, HistoryWriter* history)
-    : tailer_(std::move(output_dir), uncommitted), history_(history) {}
+Observer::Observer(systems::Reader* reader, HistoryWriter* history)
+    : reader_(reader), history_(history) {}
 
 Observer::~Observer() { (void)Stop(); }
 
@@ -30,38 +30,39 @@ Status Observer::Stop() {
 
 Status Observer::FinalRead() { return PollOnce(); }
 
-size_t Observer::delivered_ids() const {
+int64_t Observer::delivered_ids() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return delivered_.size();
+  return static_cast<int64_t>(delivered_.size());
 }
 
 Status Observer::PollOnce() {
-  std::vector<runtime::OutputEntry> entries;
-  RETURN_IF_ERROR(tailer_.Poll(&entries));
-  for (const auto& e : entries) Record(e);
+  batch_.clear();
+  RETURN_IF_ERROR(reader_->Poll(&batch_));
+  for (const auto& d : batch_) Record(d);
   return Status::Ok();
 }
 
-void Observer::Record(const runtime::OutputEntry& e) {
-  const runtime::OutputRecord& r = e.record;
+void Observer::Record(const systems::Delivery& d) {
   nlohmann::json j;
-  if (r.kind == runtime::OutputRecord::Kind::kWindow) {
-    j = {{"type", "window"},    {"key", r.key},     {"start", r.window_start},
-         {"end", r.window_end}, {"count", r.count}, {"committed", e.committed}};
+  if (d.kind == systems::Delivery::Kind::kWindow) {
+    j = {{"type", "window"},
+         {"key", d.key},
+         {"start", d.window_start},
+         {"end", d.window_end},
+         {"count", d.count.value_or(0)},
+         {"committed", d.committed}};
   } else {
-    j = {{"type", "output"},
-         {"id", r.id},
-         {"key", r.key},
-         {"count", r.count},
-         {"committed", e.committed}};
+    j = {{"type", "output"}, {"id", d.id}, {"key", d.key}};
+    if (d.count) j["count"] = *d.count;
+    j["committed"] = d.committed;
   }
-  j["file"] = e.file;
+  if (!d.source.empty()) j["source"] = d.source;
   history_->Write(std::move(j));
-  if (e.committed) {
+  if (d.committed) {
     ++committed_seen_;
-    if (r.kind == runtime::OutputRecord::Kind::kCount) {
+    if (d.kind == systems::Delivery::Kind::kRecord) {
       std::lock_guard<std::mutex> lock(mu_);
-      delivered_.insert(r.id);
+      delivered_.insert(d.id);
     }
   }
 }

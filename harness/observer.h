@@ -10,40 +10,41 @@
 
 #include "base/status.h"
 #include "harness/history.h"
-#include "runtime/sink.h"
+#include "systems/system.h"
 
 namespace faultline::harness {
 
-// Observer tails the job's output directory and records every output record (or window
-// result) the first time it is seen: committed, and with `uncommitted` also the pending view.
-// It counts what it has seen so that the harness can tell when output stops growing.
-// Runs on its own thread between Start() and Stop(); FinalRead() must be called after Stop().
-// Thread-safe accessors.
+// Observer polls the system's Reader and records every delivery in the history the first time
+// it is seen (an `output` or `window` line, committed or, when the reader was opened with the
+// uncommitted view, not yet). It counts what it has seen so that the system can tell when
+// output stops growing. Runs on its own thread between Start() and Stop(); FinalRead() must be
+// called after Stop(). Thread-safe accessors.
 class Observer {
  public:
-  Observer(std::string output_dir, bool uncommitted, HistoryWriter* history);
+  Observer(systems::Reader* reader, HistoryWriter* history);
   ~Observer();
 
   void Start();
   Status Stop();
-  // One last poll after the cluster is quiet, so nothing committed goes unrecorded.
+  // One last poll after the system is quiet, so nothing delivered goes unrecorded.
   Status FinalRead();
 
   int64_t committed_seen() const { return committed_seen_.load(); }
-  // Distinct ids with at least one committed output (count job).
-  size_t delivered_ids() const;
+  // Distinct ids with at least one committed record delivery.
+  int64_t delivered_ids() const;
 
  private:
   Status PollOnce();
-  void Record(const runtime::OutputEntry& e);
+  void Record(const systems::Delivery& d);
 
-  runtime::OutputTailer tailer_;
+  systems::Reader* reader_;
   HistoryWriter* history_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> committed_seen_{0};
   mutable std::mutex mu_;
   std::unordered_set<uint64_t> delivered_;  // guarded by mu_
+  std::vector<systems::Delivery> batch_;    // the polling thread's
   Status status_;
 };
 

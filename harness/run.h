@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -7,6 +9,7 @@
 #include "base/status.h"
 #include "checkers/result.h"
 #include "harness/scenario.h"
+#include "systems/system.h"
 
 namespace faultline::harness {
 
@@ -18,6 +21,9 @@ struct RunOptions {
   bool keep_data = false;
   std::string scenario_path;  // for messages and the replay command
   std::string node_binary;    // faultline-node; default: beside the running faultline
+  // Makes the system under test for each mode's run; default: the scenario's kind from the
+  // registry (harness/system_registry.h). Tests plug in systems of their own here.
+  std::function<Result<std::unique_ptr<systems::System>>(const Scenario&)> make_system;
 };
 
 // The outcome of one mode of a scenario run.
@@ -30,12 +36,13 @@ struct RunOutcome {
   bool as_expected() const;
 };
 
-// Runs a scenario once per mode: resolves the seed, plans the nemesis, starts the cluster,
-// generates load, injects and heals faults, waits for quiescence, reads the output one last
-// time, stops the cluster, merges the nodes' events into the history and checks it. Each mode's
-// run lands in its own store directory. A harness error (bad scenario, a cluster that never
-// comes up) is a Status; a run that does not reach quiescence is an outcome with verdict
-// unknown.
+// Runs a scenario once per mode: resolves the seed, sets up the system under test and its
+// network, plans the nemesis, starts the nodes, generates load through the system's client,
+// injects and heals faults, waits for the system to be quiescent, reads its output one last
+// time, stops it, merges the nodes' events into the history and checks it. Each mode's run
+// lands in its own store directory. A harness error (a bad scenario, a node that does not
+// start, a system that never becomes ready) is a Status; a run that does not reach quiescence
+// is an outcome with verdict unknown.
 Result<std::vector<RunOutcome>> RunScenario(Scenario scenario, const RunOptions& options);
 
 // Exit status for a set of outcomes: 2 if any is unknown, else 1 if any is invalid, else 0.

@@ -6,6 +6,8 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/mode.h"
+#include "faults/fault_kind.h"
+#include "harness/system_registry.h"
 
 namespace faultline::harness {
 namespace {
@@ -13,16 +15,13 @@ namespace {
 using Need = JsonObject::Need;
 constexpr auto kRequired = Need::kRequired;
 
-const std::vector<std::string> kFaults = {"kill",         "terminate", "pause",     "restart",
-                                          "partition",    "delay",     "reset",     "bandwidth",
-                                          "barrier-hold", "corrupt",   "failpoint", "disk"};
 const std::vector<std::string> kChecks = {"delivery", "state",      "order",
                                           "windows",  "visibility", "availability"};
 
 Status ParseFault(const nlohmann::json& j, const std::string& path, const std::string& source,
                   FaultSpec* f) {
   JsonObject o(j, path, source);
-  RETURN_IF_ERROR(o.Enum("fault", &f->fault, kFaults, kRequired));
+  RETURN_IF_ERROR(o.Enum("fault", &f->fault, faults::FaultKindNames(), kRequired));
   RETURN_IF_ERROR(o.String("target", &f->target, kRequired));
   double v = 0;
   int timings = 0;
@@ -96,6 +95,13 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
     s.seed = static_cast<uint64_t>(seed);
   } else {
     o.Allow("seed");
+  }
+  if (const nlohmann::json* system = o.Raw("system")) {
+    JsonObject so(*system, o.PathOf("system"), source);
+    if (!system->is_object()) return o.Error("system", "expected an object with a \"kind\"");
+    RETURN_IF_ERROR(so.Enum("kind", &s.system, SystemKindNames(), kRequired));
+    s.system_params = *system;
+    s.system_params.erase("kind");
   }
   RETURN_IF_ERROR(o.Double("duration_s", &s.duration_s));
   if (s.duration_s <= 0 || s.duration_s > 24 * 3600) {
@@ -192,6 +198,7 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
     s.expect = *expect;
   }
   RETURN_IF_ERROR(o.Finish());
+  RETURN_IF_ERROR(FindSystemKind(s.system)->validate(s, source));
   return s;
 }
 
@@ -213,8 +220,11 @@ nlohmann::json Scenario::ToJson() const {
     if (!f.params.empty()) j["params"] = f.params;
     faults.push_back(j);
   }
+  nlohmann::ordered_json system_json = {{"kind", system}};
+  for (const auto& [k, v] : system_params.items()) system_json[k] = v;
   nlohmann::ordered_json j = {
       {"name", name},
+      {"system", system_json},
       {"seed", seed ? nlohmann::ordered_json(*seed) : nlohmann::ordered_json()},
       {"duration_s", duration_s},
       {"mode",

@@ -14,8 +14,8 @@ namespace faultline::harness {
 // One fault of the nemesis, with its timing. Exactly one of at_s / every_s / mean_interval_s
 // says when it begins; duration_s how long it lasts (for kill: how long the node stays down).
 struct FaultSpec {
-  std::string fault;   // kill | terminate | pause | restart | partition | ... (see docs)
-  std::string target;  // a node id, coordinator, random-worker, all-workers, minority, majority
+  std::string fault;   // a kind of faults/fault_kind.h: kill, partition, ... (docs/faults.md)
+  std::string target;  // a node id, role:ROLE[:QUANTITY], ... (harness/targets.h)
   std::optional<double> at_s;
   std::optional<double> every_s;
   std::optional<double> mean_interval_s;  // seeded random times (exponential gaps)
@@ -36,11 +36,13 @@ struct WorkloadSpec {
 // resolved scenario.json of a run: running it again replays the same schedule.
 struct Scenario {
   std::string name;
-  std::optional<uint64_t> seed;  // resolved before a run
+  std::string system = "faultline";  // the kind of system under test (harness/system_registry.h)
+  nlohmann::json system_params = nlohmann::json::object();  // its `system` members but `kind`
+  std::optional<uint64_t> seed;                             // resolved before a run
   double duration_s = 10;
-  std::vector<std::string> modes;  // one run per mode, same seeded schedule
-  int workers = 2;
-  int slots = 4;
+  std::vector<std::string> modes;                 // one run per mode, same seeded schedule
+  int workers = 2;                                // the built-in runtime's workers
+  int slots = 4;                                  // and task slots per worker
   std::string network = "direct";                 // direct | proxy | netns
   nlohmann::json job = nlohmann::json::object();  // runtime job settings (operator, parallelism...)
   WorkloadSpec workload;

@@ -7,11 +7,11 @@
 #include "base/flags.h"
 #include "base/json.h"
 #include "base/logging.h"
-#include "harness/cluster_network.h"
 #include "harness/commands.h"
 #include "harness/run.h"
 #include "harness/scenario.h"
 #include "reports/suite_report.h"
+#include "systems/network.h"
 
 namespace faultline::harness {
 namespace {
@@ -128,7 +128,8 @@ int RunSuiteCommand(const std::vector<std::string>& args) {
     SuiteEntry entry;
     entry.scenario = files[i];
     auto scenario = LoadScenario(files[i]);
-    Status supported = scenario.ok() ? ClusterNetwork::Supported(scenario->network) : Status::Ok();
+    Status supported =
+        scenario.ok() ? systems::Network::Supported(scenario->network) : Status::Ok();
     if (!supported.ok()) {
       entry.scenario = scenario->name;
       entry.skipped = supported.message();

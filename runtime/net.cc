@@ -12,11 +12,6 @@ namespace faultline::runtime {
 
 Result<Socket> Listen(const std::string& address) { return ListenTcp(address); }
 
-Result<int> PickFreePort() {
-  ASSIGN_OR_RETURN(Socket s, Listen("127.0.0.1:0"));
-  return LocalPort(s.get());
-}
-
 Result<Socket> Connect(const std::string& address, Deadline deadline) {
   return ConnectTcp(address, deadline);
 }

@@ -23,8 +23,7 @@ using ::faultline::LocalPort;
 Result<Socket> Connect(const std::string& address, Deadline deadline);
 // Accepts one pending connection if any (non-blocking): nullopt when none is waiting.
 Result<std::optional<Socket>> Accept(int listen_fd);
-// A free loopback port right now (for example configs; may be taken by the time it is used).
-Result<int> PickFreePort();
+using ::faultline::PickFreePort;
 
 // FrameConn reads and writes runtime frames over a non-blocking socket, with an outgoing
 // buffer so that an event loop never blocks on a slow or paused peer. A frame that fails its

@@ -4,7 +4,6 @@
 // (`checkpoint-skipped`), restore from an older checkpoint, and the committed output must still
 // be exactly-once.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <charconv>
@@ -66,8 +65,7 @@ TEST(ExactlyOnce, CorruptNewestCheckpointFallsBackToAnOlderOne) {
       PollUntil([&] { return c.CompletedCheckpoints() >= 2; }, Deadline::AfterMillis(30'000), 50))
       << "fewer than 2 checkpoints completed; see " << c.dir();
 
-  c.worker(1).Signal(SIGKILL);
-  ASSERT_NE(c.worker(1).WaitFor(5000), -1);
+  c.Kill("worker-1");
   // Once the coordinator has dropped worker-1 it has aborted every pending checkpoint, and
   // none can complete before worker-1 is back (worker-2 alone lacks the slots to redeploy):
   // the newest completed checkpoint is now fixed.

@@ -1,21 +1,26 @@
 // Test support for the runtime integration tests: a Cluster of real `faultline-node`
-// processes (a coordinator and two workers from `example-config`), driven as a user would:
-// produce, signal, restart, consume. Tests only.
+// processes (a coordinator and two workers), driven as a user would: produce, signal,
+// restart, consume. Tests only.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/mode.h"
 #include "base/test_util.h"
+#include "systems/faultline/runtime_cluster.h"
 
 namespace faultline {
 
@@ -28,36 +33,52 @@ struct Output {
   size_t total = 0;
 };
 
-// Cluster runs one job's nodes as real processes, all under a fresh temporary directory (config
-// in cfg.json, job files in job/, each process's log in <name>.log). Processes die with the
-// object. Every wait is bounded. Not thread-safe: one test thread.
+// Cluster runs one job's nodes as real processes through the runtime's cluster driver (the
+// one the harness and the benchmarks use), all under a fresh temporary directory: the job's
+// files and cluster.json in job/, each node's logs and events in job/<id>/. Input comes from
+// `faultline-node produce` and output is read with `faultline-node consume`, as a user would.
+// Processes die with the object. Every wait is bounded. Not thread-safe: one test thread.
 class Cluster {
  public:
   explicit Cluster(const std::string& mode) {
-    config_ = dir_.File("cfg.json");
-    CommandResult r = RunCommand(BinPath("faultline-node") + " example-config --workers 2 --mode " +
-                                 mode + " --dir " + dir_.File("job") + " > " + config_);
-    EXPECT_EQ(r.exit_code, 0) << r.out;
+    systems::RuntimeClusterOptions o;
+    o.data_dir = dir_.File("job");
+    o.nodes_dir = dir_.File("job");
+    o.mode = *ParseMode(mode);
+    o.workers = 2;
+    o.node_binary = BinPath("faultline-node");
+    auto cluster = systems::RuntimeCluster::Create(o);
+    if (!cluster.ok()) {  // nothing below can run without it
+      std::fprintf(stderr, "cannot set up the cluster: %s\n", cluster.status().ToString().c_str());
+      std::exit(1);
+    }
+    cluster_ = std::move(*cluster);
   }
 
-  void StartCoordinator(std::vector<std::string> env = {}) {
-    coordinator_ = Start({"coordinator"}, "coordinator", std::move(env));
-  }
+  void StartCoordinator(std::vector<std::string> env = {}) { Start("coordinator", env); }
   void StartWorker(int i, std::vector<std::string> env = {}) {
-    workers_[i] = Start({"worker", "--id", "worker-" + std::to_string(i)},
-                        "worker-" + std::to_string(i), std::move(env));
+    Start("worker-" + std::to_string(i), env);
   }
-  TestProcess& coordinator() { return *coordinator_; }
-  TestProcess& worker(int i) { return *workers_[i]; }
+  // SIGKILL, and waits until the node is reaped.
+  void Kill(const std::string& node) {
+    ::faultline::Status s = cluster_->Kill(node);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  // How `node` ended, once it has (nullopt if it still runs at the deadline).
+  std::optional<systems::ExitInfo> AwaitExit(const std::string& node, int64_t timeout_ms) {
+    auto n = cluster_->node(node);
+    if (!n.ok()) return std::nullopt;
+    return (*n)->WaitForExit(Deadline::AfterMillis(timeout_ms));
+  }
 
   std::unique_ptr<TestProcess> Produce(int count, int rate) {
-    return Start({"produce", "--count", std::to_string(count), "--keys", std::to_string(kKeys),
-                  "--rate", std::to_string(rate), "--seed", "7"},
-                 "produce", {});
+    return Tool({"produce", "--count", std::to_string(count), "--keys", std::to_string(kKeys),
+                 "--rate", std::to_string(rate), "--seed", "7"},
+                "produce");
   }
 
   Output Consume() {
-    CommandResult r = RunCommand(BinPath("faultline-node") + " consume --config " + config_);
+    CommandResult r = RunCommand(BinPath("faultline-node") + " consume --config " + config());
     EXPECT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
     Output out;
     std::istringstream lines(r.out);
@@ -75,41 +96,32 @@ class Cluster {
     return out;
   }
 
-  // The coordinator's `admin status` reply, or null if it does not answer.
+  // The coordinator's `status` reply, or null if it does not answer.
   nlohmann::json Status() {
-    CommandResult r =
-        RunCommand(BinPath("faultline-node") + " admin --config " + config_ + " status");
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return nullptr;
-    return j;
+    auto st = cluster_->QueryStatus();
+    return st.ok() ? st->reply : nlohmann::json();
   }
 
   int CompletedCheckpoints() {
-    nlohmann::json j = Status();
-    if (!j.is_object() || !j.contains("completed_checkpoints")) return -1;
-    return j["completed_checkpoints"].get<int>();
+    auto st = cluster_->QueryStatus();
+    return st.ok() ? static_cast<int>(st->completed) : -1;
   }
 
-  // Waits until every id is delivered, or until three more checkpoints complete without the
-  // output growing (at-most-once loses records for good), bounded by a deadline.
+  // Waits until every id is delivered, or until the driver's quiescence rule says the output
+  // stopped growing (at-most-once loses records for good), bounded by a deadline.
   Output AwaitQuiescence(int expected_ids) {
-    Deadline deadline = Deadline::AfterMillis(90'000);
+    systems::QuiescenceTracker quiescence(3, /*expect_every_id=*/true);
     Output out;
-    size_t last_total = 0;
-    int quiet_from = -1;
     PollUntil(
         [&] {
           out = Consume();
-          if (static_cast<int>(out.copies.size()) >= expected_ids) return true;
-          int done = CompletedCheckpoints();
-          if (out.total != last_total || done < 0) {
-            last_total = out.total;
-            quiet_from = done;
-            return false;
-          }
-          return quiet_from >= 0 && done >= quiet_from + 3;
+          std::optional<systems::CoordinatorStatus> status;
+          if (auto st = cluster_->QueryStatus(); st.ok()) status = *st;
+          return quiescence.Observe({expected_ids, static_cast<int64_t>(out.copies.size()),
+                                     static_cast<int64_t>(out.total)},
+                                    status);
         },
-        deadline, 250);
+        Deadline::AfterMillis(90'000), 250);
     return out;
   }
 
@@ -125,25 +137,27 @@ class Cluster {
     return text.ok() ? *text : "";
   }
 
-  // A path under the job's directory (example-config --dir): "checkpoints", "output", ...
+  // A path under the job's directory: "checkpoints", "output", "worker-1/stderr", ...
   std::string JobPath(const std::string& relative) const { return dir_.File("job/" + relative); }
   const std::string& dir() const { return dir_.path(); }
 
  private:
-  std::unique_ptr<TestProcess> Start(std::vector<std::string> args, const std::string& log,
-                                     std::vector<std::string> env) {
-    std::vector<std::string> argv = {BinPath("faultline-node")};
-    argv.push_back(args[0]);
-    argv.push_back("--config");
-    argv.push_back(config_);
+  const std::string& config() const { return cluster_->config_path(); }
+
+  void Start(const std::string& node, std::vector<std::string> env) {
+    ::faultline::Status s = cluster_->Start(node, std::move(env));
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  // A `faultline-node` tool (not a node) run against the cluster's config.
+  std::unique_ptr<TestProcess> Tool(std::vector<std::string> args, const std::string& log) {
+    std::vector<std::string> argv = {BinPath("faultline-node"), args[0], "--config", config()};
     argv.insert(argv.end(), args.begin() + 1, args.end());
-    return std::make_unique<TestProcess>(argv, dir_.File(log + ".log"), std::move(env));
+    return std::make_unique<TestProcess>(argv, dir_.File(log + ".log"));
   }
 
   TempDir dir_;
-  std::string config_;
-  std::unique_ptr<TestProcess> coordinator_;
-  std::map<int, std::unique_ptr<TestProcess>> workers_;
+  std::unique_ptr<systems::RuntimeCluster> cluster_;
 };
 
 // Every id in [0, records) exactly once, and each key's counts are 1..n.

@@ -3,7 +3,6 @@
 // restarted, and the committed output read back and judged against the mode's promise.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <string>
 
@@ -22,8 +21,7 @@ TEST_P(KillWorker, MidStreamAndRestart) {
   c.StartWorker(2);
   auto producer = c.Produce(kRecords, 25'000);
   c.AwaitOutput(10'000);
-  c.worker(1).Signal(SIGKILL);
-  c.worker(1).WaitFor(5000);
+  c.Kill("worker-1");
   c.StartWorker(1);
   ASSERT_NE(producer->WaitFor(60'000), -1);
   Output out = c.AwaitQuiescence(kRecords);
@@ -53,8 +51,7 @@ TEST(ExactlyOnce, CoordinatorKilledAndRestarted) {
   c.StartWorker(2);
   auto producer = c.Produce(kRecords, 25'000);
   c.AwaitOutput(10'000);
-  c.coordinator().Signal(SIGKILL);
-  c.coordinator().WaitFor(5000);
+  c.Kill("coordinator");
   c.StartCoordinator();
   ASSERT_NE(producer->WaitFor(60'000), -1);
   ExpectExactlyOnce(c.AwaitQuiescence(kRecords));
@@ -67,9 +64,8 @@ TEST(ExactlyOnce, CrashBetweenPreCommitAndCommit) {
   c.StartWorker(1, {"FAULTLINE_FAILPOINTS=sink.commit.before_rename=1*crash"});
   c.StartWorker(2);
   auto producer = c.Produce(kRecords, 25'000);
-  int status = c.worker(1).WaitFor(60'000);
-  ASSERT_TRUE(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "the failpoint never fired";
+  auto exit = c.AwaitExit("worker-1", 60'000);
+  ASSERT_TRUE(exit && exit->signalled && exit->code == SIGKILL) << "the failpoint never fired";
   c.StartWorker(1);
   ASSERT_NE(producer->WaitFor(60'000), -1);
   ExpectExactlyOnce(c.AwaitQuiescence(kRecords));
@@ -82,8 +78,8 @@ TEST(ExactlyOnce, CoordinatorCrashAfterMetadataBeforeNotify) {
   c.StartWorker(1);
   c.StartWorker(2);
   auto producer = c.Produce(kRecords, 25'000);
-  int status = c.coordinator().WaitFor(60'000);
-  ASSERT_TRUE(status != -1 && WIFSIGNALED(status)) << "the failpoint never fired";
+  auto exit = c.AwaitExit("coordinator", 60'000);
+  ASSERT_TRUE(exit && exit->signalled) << "the failpoint never fired";
   c.StartCoordinator();
   ASSERT_NE(producer->WaitFor(60'000), -1);
   ExpectExactlyOnce(c.AwaitQuiescence(kRecords));

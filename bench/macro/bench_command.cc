@@ -16,7 +16,7 @@
 #include "base/logging.h"
 #include "base/rng.h"
 #include "bench/macro/macro_bench.h"
-#include "harness/node_control.h"
+#include "systems/node_process.h"
 
 namespace faultline::bench {
 namespace {
@@ -75,7 +75,7 @@ double Num(const nlohmann::json& j, const char* a, const char* b) {
   return j[a][b].get<double>();
 }
 
-// The DESIGN.md §5 targets against this run's numbers.
+// The targets of docs/benchmarks.md against this run's numbers.
 nlohmann::json Targets(const nlohmann::json& r) {
   nlohmann::json out = nlohmann::json::array();
   auto add = [&](const char* name, const char* target, double value, bool met) {
@@ -164,7 +164,7 @@ void PrintTable(const nlohmann::json& r) {
     row("empty scenario (spawn + teardown + check) ms",
         fmt("%.0f", r["harness"]["overhead_ms"].get<double>()));
   }
-  std::printf("targets (DESIGN.md §5)\n");
+  std::printf("targets (docs/benchmarks.md)\n");
   for (const auto& t : r["targets"]) {
     row(t["target"].get<std::string>() + " " + t["goal"].get<std::string>(),
         fmt("%.2f  ", t["value"].get<double>()) + (t["met"].get<bool>() ? "met" : "MISSED"));
@@ -252,7 +252,7 @@ int RunBenchCommand(const std::vector<std::string>& args) {
     own_work_dir = true;
   }
   const std::string out = flags.GetOr("out", "bench.json");
-  harness::BecomeSubreaper();  // a grandchild orphaned by a dying node dies with us
+  systems::BecomeSubreaper();  // a grandchild orphaned by a dying node dies with us
 
   nlohmann::json r;
   r["machine"] = Machine();

@@ -1,4 +1,4 @@
-// The macro benchmarks behind `faultline bench`: each measures one figure of DESIGN.md §5 on
+// The macro benchmarks behind `faultline bench`: each measures one figure of docs/benchmarks.md on
 // real processes, sockets and files, and returns its numbers as JSON (the keys of bench.json).
 // They run one after another in one process, so that the ratios between them (exactly-once
 // over at-least-once, runtime over raw loopback) hold on a shared, noisy machine.

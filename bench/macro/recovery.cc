@@ -10,6 +10,7 @@
 #include "bench/macro/bench_cluster.h"
 #include "bench/macro/macro_bench.h"
 #include "runtime/input_log.h"
+#include "runtime/sink.h"
 
 namespace faultline::bench {
 namespace {
@@ -73,10 +74,10 @@ class SteadyProducer {
 // Polls committed output until `until` says stop or the deadline passes; `until` sees each
 // new entry. Returns whether it stopped because of `until`.
 template <typename Pred>
-Result<bool> TailUntil(BenchCluster& cluster, Deadline deadline, Pred until) {
+Result<bool> TailUntil(runtime::OutputTailer& output, Deadline deadline, Pred until) {
   while (!deadline.Expired()) {
     std::vector<runtime::OutputEntry> entries;
-    RETURN_IF_ERROR(cluster.PollCommitted(&entries));
+    RETURN_IF_ERROR(output.Poll(&entries));
     for (const auto& e : entries) {
       if (until(e)) return true;
     }
@@ -86,11 +87,13 @@ Result<bool> TailUntil(BenchCluster& cluster, Deadline deadline, Pred until) {
 }
 
 // The first event named `name` of `node` at or after `after_ns`, or -1.
-int64_t FirstEventAfter(const std::vector<NodeEvent>& events, const std::string& node,
+int64_t FirstEventAfter(const std::vector<systems::NodeEvent>& events, const std::string& node,
                         const std::string& name, int64_t after_ns) {
   int64_t best = -1;
   for (const auto& e : events) {
-    if (e.node != node || e.event != name || e.mono_ns < after_ns) continue;
+    if (e.fields.value("node", "") != node || e.fields.value("event", "") != name ||
+        e.mono_ns < after_ns)
+      continue;
     if (best < 0 || e.mono_ns < best) best = e.mono_ns;
   }
   return best;
@@ -101,13 +104,14 @@ int64_t FirstEventAfter(const std::vector<NodeEvent>& events, const std::string&
 Result<nlohmann::json> MeasureRecovery(const BenchOptions& options) {
   ClusterSpec spec;
   spec.mode = runtime::Mode::kExactlyOnce;
-  ASSIGN_OR_RETURN(auto cluster, BenchCluster::Create(JoinPath(options.work_dir, "recovery"), spec,
-                                                      options.node_binary));
-  RETURN_IF_ERROR(cluster->Start());
+  ASSIGN_OR_RETURN(auto cluster, CreateBenchCluster(JoinPath(options.work_dir, "recovery"), spec,
+                                                    options.node_binary));
+  runtime::OutputTailer committed(cluster->config().output_dir, false);
+  RETURN_IF_ERROR(StartBenchCluster(*cluster));
   SteadyProducer producer(cluster->config(), options.recovery_rate, options.seed);
   RETURN_IF_ERROR(producer.Start());
   // Warm up: output flowing and a checkpoint or two completed.
-  ASSIGN_OR_RETURN(bool flowing, TailUntil(*cluster, Deadline::AfterMillis(30'000),
+  ASSIGN_OR_RETURN(bool flowing, TailUntil(committed, Deadline::AfterMillis(30'000),
                                            [](const runtime::OutputEntry&) { return true; }));
   if (!flowing) return Status::Timeout("recovery: no committed output within 30 s");
   SleepMillis(1500);
@@ -120,13 +124,14 @@ Result<nlohmann::json> MeasureRecovery(const BenchOptions& options) {
   for (int k = 0; k < options.recovery_kills; ++k) {
     // Drain what is already committed, so that the next poll's times are fresh.
     std::vector<runtime::OutputEntry> drain;
-    RETURN_IF_ERROR(cluster->PollCommitted(&drain));
+    RETURN_IF_ERROR(committed.Poll(&drain));
     const uint64_t first_new_id = producer.next_id();
     Kill kill;
     kill.kill_ns = MonotonicNanos();
-    RETURN_IF_ERROR(cluster->KillWorker(1 + k % 2));
-    RETURN_IF_ERROR(cluster->RestartWorker(1 + k % 2));  // as a supervisor would, at once
-    ASSIGN_OR_RETURN(bool seen, TailUntil(*cluster, Deadline::AfterMillis(60'000),
+    const std::string victim = "worker-" + std::to_string(1 + k % 2);
+    RETURN_IF_ERROR(cluster->Kill(victim));
+    RETURN_IF_ERROR(cluster->Start(victim));  // as a supervisor would, at once
+    ASSIGN_OR_RETURN(bool seen, TailUntil(committed, Deadline::AfterMillis(60'000),
                                           [&](const runtime::OutputEntry& e) {
                                             return e.record.id >= first_new_id;
                                           }));
@@ -140,7 +145,8 @@ Result<nlohmann::json> MeasureRecovery(const BenchOptions& options) {
   // A silent failure: a worker that stops answering without closing its connections (SIGSTOP,
   // as a hung process or a dead machine looks) is found by the heartbeat timeout only.
   const int64_t pause_ns = MonotonicNanos();
-  RETURN_IF_ERROR(cluster->PauseWorker(1));
+  ASSIGN_OR_RETURN(systems::NodeProcess * paused, cluster->node("worker-1"));
+  RETURN_IF_ERROR(paused->Pause());
   int64_t silent_lost_ns = -1;
   PollUntil(
       [&] {
@@ -149,14 +155,14 @@ Result<nlohmann::json> MeasureRecovery(const BenchOptions& options) {
         return silent_lost_ns >= 0;
       },
       Deadline::AfterMillis(30'000), 20);
-  RETURN_IF_ERROR(cluster->ResumeWorker(1));
+  RETURN_IF_ERROR(paused->Resume());
   RETURN_IF_ERROR(producer.Stop());
-  cluster->Stop();
+  cluster->StopAll();
   const double silent_ms =
       silent_lost_ns < 0 ? -1 : static_cast<double>(silent_lost_ns - pause_ns) / 1e6;
   FL_LOG(Info) << "recovery: a paused worker was declared lost after " << silent_ms << " ms";
 
-  std::vector<NodeEvent> events = cluster->ReadEvents();
+  std::vector<systems::NodeEvent> events = cluster->ReadEvents();
   std::vector<double> detection, running, output, checkpoint;
   nlohmann::json samples = nlohmann::json::array();
   for (const Kill& k : kills) {

@@ -14,6 +14,7 @@
 #include "base/socket.h"
 #include "bench/macro/bench_cluster.h"
 #include "bench/macro/macro_bench.h"
+#include "runtime/sink.h"
 
 namespace faultline::bench {
 namespace {
@@ -75,11 +76,12 @@ Result<nlohmann::json> ModeThroughput(const BenchOptions& options, runtime::Mode
   spec.mode = mode;
   std::string dir =
       JoinPath(options.work_dir, std::string("throughput-") + runtime::ModeName(mode));
-  ASSIGN_OR_RETURN(auto cluster, BenchCluster::Create(dir, spec, options.node_binary));
+  ASSIGN_OR_RETURN(auto cluster, CreateBenchCluster(dir, spec, options.node_binary));
   const int64_t n = options.throughput_records;
-  RETURN_IF_ERROR(cluster->Preload(0, n, options.throughput_keys, options.seed));
+  RETURN_IF_ERROR(Preload(cluster->config(), 0, n, options.throughput_keys, options.seed));
+  runtime::OutputTailer committed_output(cluster->config().output_dir, false);
   Stopwatch startup;
-  RETURN_IF_ERROR(cluster->Start());
+  RETURN_IF_ERROR(StartBenchCluster(*cluster));
   const double startup_s = startup.ElapsedSeconds();
   Stopwatch running;
   // (time, committed records so far) at every poll that saw new output.
@@ -94,7 +96,7 @@ Result<nlohmann::json> ModeThroughput(const BenchOptions& options, runtime::Mode
                              " records committed; see " + dir);
     }
     std::vector<runtime::OutputEntry> entries;
-    RETURN_IF_ERROR(cluster->PollCommitted(&entries));
+    RETURN_IF_ERROR(committed_output.Poll(&entries));
     if (!entries.empty()) {
       committed += static_cast<int64_t>(entries.size());
       samples.emplace_back(running.ElapsedSeconds(), committed);
@@ -103,7 +105,7 @@ Result<nlohmann::json> ModeThroughput(const BenchOptions& options, runtime::Mode
     }
   }
   const double total_s = running.ElapsedSeconds();
-  cluster->Stop();
+  cluster->StopAll();
   const SteadyRate rate = SteadyRateOf(samples, n, total_s);
   const double steady = rate.records_per_s;
   const double window_s = rate.window_s;

@@ -5,9 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/status.h"
 
-namespace faultline::harness {
+namespace faultline::systems {
 
 // How a node process ended, decided from its wait status.
 struct ExitInfo {
@@ -17,10 +18,11 @@ struct ExitInfo {
   std::string ToString() const;
 };
 
-// NodeProcess is one runtime process (coordinator or worker) under the harness's control:
-// started in its own process group with stdout and stderr captured to files, killed by the
-// kernel if the harness dies (PR_SET_PDEATHSIG), and stopped by signalling its whole group.
-// Start, Kill, Pause, Resume, Terminate and Stop are what the nemesis uses.
+// NodeProcess is one node of a system under test (a runtime coordinator or worker, a broker)
+// under the harness's control: started in its own process group with stdout and stderr
+// appended to files in `log_dir`, killed by the kernel if the harness dies
+// (PR_SET_PDEATHSIG), and stopped by signalling its whole group. Start, Kill, Pause, Resume,
+// Signal and Stop are what the nemesis uses.
 // Not thread-safe: the harness drives every node from its main thread, which is also the
 // thread that forks them (PDEATHSIG follows the forking thread).
 class NodeProcess {
@@ -40,8 +42,11 @@ class NodeProcess {
   Status Stop(int64_t grace_ms = 5000);
   // Reaps the process if it ended; true while it runs (a paused process runs).
   bool Running();
+  // Waits until the process ends or the deadline passes; how it ended, or nullopt if it runs.
+  std::optional<ExitInfo> WaitForExit(Deadline deadline);
 
   const std::string& id() const { return id_; }
+  const std::string& log_dir() const { return log_dir_; }
   bool paused() const { return paused_; }
   int pid() const { return pid_; }
   const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
@@ -67,4 +72,4 @@ class NodeProcess {
 // reparented to the harness (and killed with it) rather than to init.
 void BecomeSubreaper();
 
-}  // namespace faultline::harness
+}  // namespace faultline::systems

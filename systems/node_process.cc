@@ -1,4 +1,4 @@
-#include "harness/node_control.h"
+#include "systems/node_process.h"
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -14,7 +14,7 @@
 
 namespace bp = boost::process;
 
-namespace faultline::harness {
+namespace faultline::systems {
 
 struct NodeProcess::Impl {
   bp::group group;
@@ -108,6 +108,12 @@ bool NodeProcess::Running() {
   return false;
 }
 
+std::optional<ExitInfo> NodeProcess::WaitForExit(Deadline deadline) {
+  PollUntil([&] { return !Running(); }, deadline, 5);
+  if (Running()) return std::nullopt;
+  return last_exit_;
+}
+
 Status NodeProcess::Signal(int sig) {
   if (impl_ == nullptr) return Status::Unavailable(id_ + " was never started");
   // The group outlives its leader's death until reaped; signal it regardless.
@@ -147,4 +153,4 @@ Status NodeProcess::Stop(int64_t grace_ms) {
   return Status::Ok();
 }
 
-}  // namespace faultline::harness
+}  // namespace faultline::systems

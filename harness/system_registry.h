@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "harness/scenario.h"
+#include "systems/system.h"
+
+namespace faultline::harness {
+
+// What the harness knows when it makes a system for a run.
+struct SystemOptions {
+  std::string node_binary;  // the built-in runtime's faultline-node
+};
+
+// One kind of system a scenario can name in `"system": {"kind": ...}` (docs/systems/). A new
+// kind is its folder under systems/ plus one row of SystemKinds().
+struct SystemKind {
+  std::string_view name;
+  std::string_view summary;
+  // Checks the scenario's settings for this kind (its `system` members but `kind`, and what
+  // else it reads); errors name `source` and the JSON path.
+  Status (*validate)(const Scenario& scenario, const std::string& source);
+  // The system for one run of `scenario`.
+  Result<std::unique_ptr<systems::System>> (*make)(const Scenario& scenario,
+                                                   const SystemOptions& options);
+};
+
+const std::vector<SystemKind>& SystemKinds();
+// The kind called `name`, or nullptr.
+const SystemKind* FindSystemKind(std::string_view name);
+std::vector<std::string> SystemKindNames();
+
+}  // namespace faultline::harness

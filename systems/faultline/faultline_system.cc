@@ -1,0 +1,169 @@
+#include "systems/faultline/faultline_system.h"
+
+#include "base/file.h"
+#include "runtime/input_log.h"
+#include "runtime/sink.h"
+
+namespace faultline::systems {
+namespace {
+
+// Appends to the job's input log. A record is sent once it is appended to its partition and
+// fsynced, which is the runtime's own notion of input: every outcome is ok, with the record's
+// partition and offset. The input log is the harness's own disk, so a failing write stops the
+// run (a Status error) rather than being blamed on the system.
+class InputLogClient : public Client {
+ public:
+  InputLogClient(runtime::InputLogWriter writer, int partitions, bool window_job)
+      : writer_(std::move(writer)), partitions_(partitions), window_job_(window_job) {}
+
+  Result<std::vector<SendOutcome>> Send(std::span<const Record> records) override {
+    std::vector<SendOutcome> outcomes(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      runtime::InputRecord r;
+      r.id = records[i].id;
+      r.key = records[i].key;
+      r.event_time = records[i].event_time;
+      r.value = records[i].value;
+      int partition = runtime::PartitionOf(r.id, partitions_);
+      ASSIGN_OR_RETURN(uint64_t offset, writer_.Append(r, partition));
+      outcomes[i].partition = partition;
+      outcomes[i].offset = static_cast<int64_t>(offset);
+    }
+    RETURN_IF_ERROR(writer_.Sync());
+    const int64_t acked = MonotonicNanos();
+    for (SendOutcome& o : outcomes) {
+      o.status = SendStatus::kOk;
+      o.ack_mono_ns = acked;
+    }
+    return outcomes;
+  }
+
+  // A watermark marker on every partition, so that the window job's last windows close.
+  Status Finish() override {
+    if (!window_job_) return writer_.Sync();
+    for (int p = 0; p < partitions_; ++p) {
+      runtime::InputRecord m;
+      m.kind = runtime::InputRecord::Kind::kWatermark;
+      m.event_time = INT64_MAX / 2;
+      RETURN_IF_ERROR(writer_.Append(m, p).status());
+    }
+    return writer_.Sync();
+  }
+
+ private:
+  runtime::InputLogWriter writer_;
+  int partitions_;
+  bool window_job_;
+};
+
+// Tails the sink's output directory: committed segments and, when asked, pending ones.
+class OutputReader : public Reader {
+ public:
+  OutputReader(std::string output_dir, bool uncommitted)
+      : tailer_(std::move(output_dir), uncommitted) {}
+
+  Status Poll(std::vector<Delivery>* out) override {
+    entries_.clear();
+    RETURN_IF_ERROR(tailer_.Poll(&entries_));
+    for (runtime::OutputEntry& e : entries_) {
+      const runtime::OutputRecord& r = e.record;
+      Delivery d;
+      d.kind = r.kind == runtime::OutputRecord::Kind::kWindow ? Delivery::Kind::kWindow
+                                                              : Delivery::Kind::kRecord;
+      d.id = r.id;
+      d.key = r.key;
+      d.count = r.count;
+      d.window_start = r.window_start;
+      d.window_end = r.window_end;
+      d.committed = e.committed;
+      d.source = std::move(e.file);
+      out->push_back(std::move(d));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  runtime::OutputTailer tailer_;
+  std::vector<runtime::OutputEntry> entries_;
+};
+
+}  // namespace
+
+FaultlineSystem::FaultlineSystem(FaultlineSystemOptions options)
+    : options_(std::move(options)),
+      quiescence_(options_.quiesce_checkpoints, /*expect_every_id=*/job() == "count") {}
+
+FaultlineSystem::~FaultlineSystem() = default;
+
+std::vector<NodeSpec> FaultlineSystem::Nodes() const {
+  return RuntimeCluster::NodeSpecs(options_.workers);
+}
+
+std::string FaultlineSystem::job() const { return options_.job.value("operator", "count"); }
+
+Status FaultlineSystem::Setup(const SystemContext& ctx) {
+  run_dir_ = ctx.run_dir;
+  RuntimeClusterOptions o;
+  o.data_dir = JoinPath(ctx.run_dir, "data");
+  o.nodes_dir = JoinPath(ctx.run_dir, "nodes");
+  o.job = options_.job;
+  o.mode = ctx.mode;
+  o.workers = options_.workers;
+  o.slots = options_.slots;
+  o.node_binary = options_.node_binary;
+  o.source = ctx.source;
+  ASSIGN_OR_RETURN(cluster_, RuntimeCluster::Create(o, ctx.network));
+  return Status::Ok();
+}
+
+NodeSet& FaultlineSystem::nodes() { return cluster_ ? cluster_->nodes() : no_nodes_; }
+
+Result<bool> FaultlineSystem::Ready() {
+  auto st = cluster_->QueryStatus();
+  return st.ok() && st->state == "running";
+}
+
+Result<std::unique_ptr<Client>> FaultlineSystem::OpenClient() {
+  const runtime::ClusterConfig& c = cluster_->config();
+  ASSIGN_OR_RETURN(runtime::InputLogWriter writer,
+                   runtime::InputLogWriter::Open(c.input_dir, c.job.partitions));
+  return std::unique_ptr<Client>(
+      new InputLogClient(std::move(writer), c.job.partitions, job() == "window-count"));
+}
+
+Result<std::unique_ptr<Reader>> FaultlineSystem::OpenReader(bool uncommitted) {
+  return std::unique_ptr<Reader>(new OutputReader(cluster_->config().output_dir, uncommitted));
+}
+
+bool FaultlineSystem::Quiescent(const DeliveryProgress& progress) {
+  std::optional<CoordinatorStatus> status;
+  if (auto st = cluster_->QueryStatus(); st.ok()) status = std::move(*st);
+  return quiescence_.Observe(progress, status);
+}
+
+std::string FaultlineSystem::StatusLine() {
+  // At most one status call a second: the progress line is refreshed far more often.
+  if (MonotonicMillis() - last_status_ms_ > 1000) {
+    if (auto st = cluster_->QueryStatus(); st.ok()) last_status_ = std::move(*st);
+    last_status_ms_ = MonotonicMillis();
+  }
+  return "chk " + std::to_string(last_status_ ? last_status_->last_completed : 0);
+}
+
+Status FaultlineSystem::ArmFailpoint(const std::string& node, const std::string& name,
+                                     const std::string& spec) {
+  return cluster_->Admin(node, {{"type", "failpoint"}, {"name", name}, {"spec", spec}}, 2000)
+      .status();
+}
+
+std::vector<NodeEvent> FaultlineSystem::Events() { return cluster_->ReadEvents(); }
+
+std::vector<std::string> FaultlineSystem::DataPaths() const {
+  std::vector<std::string> paths = {JoinPath(run_dir_, "data")};
+  for (const NodeSpec& n : Nodes()) paths.push_back(JoinPath(run_dir_, "nodes/" + n.id + "/state"));
+  return paths;
+}
+
+nlohmann::json FaultlineSystem::MetaFields() const { return {{"workers", options_.workers}}; }
+
+}  // namespace faultline::systems
