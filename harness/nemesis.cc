@@ -118,7 +118,7 @@ class SystemFaultActions : public FaultActions {
   std::vector<std::string> Begin(const PlannedFault& f) override {
     std::vector<std::string> took;
     if (faults::InfoOf(f.kind).family == FaultFamily::kLink) {
-      auto handle = network_->links()->Begin({f.fault, f.targets, network_->nodes(), f.params},
+      auto handle = network_->links()->Begin({f.fault, f.targets, network_->endpoints(), f.params},
                                              rng_.Fork("link-" + std::to_string(f.id)));
       for (const auto& t : f.targets) {
         Record(f, t, handle.ok() ? "begin" : "failed", handle.status());

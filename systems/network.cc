@@ -82,6 +82,14 @@ Status Network::Start() {
   return Status::Ok();
 }
 
+std::vector<std::string> Network::endpoints() const {
+  std::vector<std::string> all = nodes_;
+  for (const auto& [from, to] : declared_links_) {
+    if (std::find(all.begin(), all.end(), from) == all.end()) all.push_back(from);
+  }
+  return all;
+}
+
 Result<std::string> Network::DialAddress(const std::string& from, const std::string& to) const {
   auto it = dial_.find({from, to});
   if (it == dial_.end()) return Status::InvalidArgument("no link " + from + "->" + to);

@@ -44,10 +44,14 @@ class Network {
 
   const std::string& kind() const { return kind_; }
   const std::vector<std::string>& nodes() const { return nodes_; }
+  // The nodes, then the other ends of the declared links (the harness's clients, "client"):
+  // everything a partition cuts apart.
+  std::vector<std::string> endpoints() const;
   // A fresh host:port for `node` to listen on (a free loopback port; in netns, the node's
   // address and the next port of its namespace).
   Result<std::string> ListenAddress(const std::string& node);
-  // Declares that `from` dials `to`, which listens at `address` (one address per `to`).
+  // Declares that `from` dials `to`, which listens at `address` (one address per `to`). `from`
+  // may be a client of the harness's rather than a node ("client").
   Status AddLink(const std::string& from, const std::string& to, const std::string& address);
   // Starts what carries the declared links (the proxies).
   Status Start();
