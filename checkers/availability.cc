@@ -123,6 +123,7 @@ CheckerResult CheckAvailability(const History& history, const std::vector<int64_
   for (const FaultInterval& f : history.faults) {
     faults.push_back({{"fault", f.fault},
                       {"target", f.target},
+                      {"fault_id", f.fault_id < 0 ? nlohmann::json() : nlohmann::json(f.fault_id)},
                       {"begin", f.begin},
                       {"end", NullableNanos(f.end)},
                       {"recovery_ns", NullableNanos(recovery_after(f.begin))},

@@ -57,6 +57,8 @@ struct HistoryReader::Fields {
   const JsonMember* scenario = nullptr;
   const JsonMember* seed = nullptr;
   const JsonMember* window_size = nullptr;
+  const JsonMember* fault_id = nullptr;
+  const JsonMember* error = nullptr;
 
   void Set(std::string_view n, const JsonMember* m) {
     switch (n.size()) {
@@ -93,6 +95,8 @@ struct HistoryReader::Fields {
           phase = m;
         else if (Is(n, "event"))
           event = m;
+        else if (Is(n, "error"))
+          error = m;
         break;
       case 6:
         if (Is(n, "offset"))
@@ -101,7 +105,10 @@ struct HistoryReader::Fields {
           target = m;
         break;
       case 8:
-        if (Is(n, "scenario")) scenario = m;
+        if (Is(n, "scenario"))
+          scenario = m;
+        else if (Is(n, "fault_id"))
+          fault_id = m;
         break;
       case 9:
         if (Is(n, "partition"))
@@ -292,29 +299,8 @@ Result<History> HistoryReader::Finish() {
     RETURN_IF_ERROR(ParseLine(line));
   }
   auto& h = history_;
-  // Each end closes the earliest open begin of the same fault and target, in time order; an
-  // end with no begin is ignored.
-  std::stable_sort(fault_edges_.begin(), fault_edges_.end(),
-                   [](const FaultEdge& a, const FaultEdge& b) { return a.t < b.t; });
-  std::vector<size_t> open;  // indices into h.faults
-  for (FaultEdge& edge : fault_edges_) {
-    if (edge.begin) {
-      open.push_back(h.faults.size());
-      h.faults.push_back({std::move(edge.fault), std::move(edge.target), edge.t, kNever});
-      continue;
-    }
-    auto it = std::find_if(open.begin(), open.end(), [&](size_t f) {
-      return h.faults[f].fault == edge.fault && h.faults[f].target == edge.target;
-    });
-    if (it != open.end()) {
-      h.faults[*it].end = edge.t;
-      open.erase(it);
-    }
-  }
+  h.faults = PairFaultEdges(std::move(fault_edges_));
   fault_edges_.clear();
-  std::stable_sort(
-      h.faults.begin(), h.faults.end(),
-      [](const FaultInterval& a, const FaultInterval& b) { return a.begin < b.begin; });
   std::stable_sort(h.checkpoints.begin(), h.checkpoints.end(),
                    [](const CheckpointEvent& a, const CheckpointEvent& b) { return a.t < b.t; });
   return std::move(history_);
@@ -428,10 +414,18 @@ Status HistoryReader::ParseFields(const Fields& f) {
     std::string phase;
     RETURN_IF_ERROR(GetString(f.phase, type, "phase", &scratch_, &phase));
     if (f.fault == nullptr) return Missing(type, "fault");
-    std::string fault = Text(f.fault, &scratch_);
-    std::string target = Text(f.target, &scratch_);
+    FaultEdge edge;
+    edge.t = t;
+    if (f.fault_id != nullptr)
+      RETURN_IF_ERROR(GetInt(f.fault_id, type, "fault_id", &edge.fault_id));
+    edge.fault = Text(f.fault, &scratch_);
+    edge.target = Text(f.target, &scratch_);
     if (phase == "begin" || phase == "end") {  // other phases are ignored
-      fault_edges_.push_back({t, phase == "begin", std::move(fault), std::move(target)});
+      edge.phase = phase == "begin" ? FaultEdge::Phase::kBegin : FaultEdge::Phase::kEnd;
+      fault_edges_.push_back(std::move(edge));
+    } else if (phase == "failed") {
+      h.failed_faults.push_back(
+          {t, std::move(edge.fault), std::move(edge.target), Text(f.error, &scratch_)});
     }
   } else if (type == "runtime") {
     std::string event = Text(f.event, &scratch_);

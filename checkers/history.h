@@ -9,6 +9,7 @@
 
 #include "base/mode.h"
 #include "base/status.h"
+#include "checkers/fault_intervals.h"
 #include "checkers/json_line.h"
 
 namespace faultline::checkers {
@@ -23,7 +24,6 @@ enum class JobKind { kCount, kWindowCount };
 std::optional<JobKind> ParseJobKind(std::string_view name);  // "count", "window-count"
 std::string_view JobKindName(JobKind job);
 
-constexpr int64_t kNever = std::numeric_limits<int64_t>::max();  // "no such time"
 constexpr uint32_t kNoKey = std::numeric_limits<uint32_t>::max();
 
 // The history's events, compact and typed (DESIGN.md §3). Keys are interned: events hold an
@@ -54,12 +54,13 @@ struct WindowEvent {
   bool committed;
 };
 
-// A fault from its `begin` line to its `end` line (end == kNever: never healed in the history).
-struct FaultInterval {
-  std::string fault;   // "kill", "partition", ...
-  std::string target;  // "worker-1"; non-string targets are kept as their JSON text
-  int64_t begin;
-  int64_t end;
+// A fault line with `"phase": "failed"`: an injection that did not take effect. Never an
+// interval, never an active fault in an anomaly's context.
+struct FailedFault {
+  int64_t t = 0;
+  std::string fault;
+  std::string target;
+  std::string error;  // the line's `error`; "" when it has none
 };
 
 struct CheckpointEvent {
@@ -88,7 +89,8 @@ struct History {
   std::vector<InputEvent> inputs;
   std::vector<OutputEvent> outputs;          // committed and uncommitted, in line order
   std::vector<WindowEvent> windows;          // committed and uncommitted, in line order
-  std::vector<FaultInterval> faults;         // sorted by begin
+  std::vector<FaultInterval> faults;         // sorted by begin (PairFaultEdges)
+  std::vector<FailedFault> failed_faults;    // in line order
   std::vector<CheckpointEvent> checkpoints;  // completed checkpoints, sorted by t
   std::vector<PhaseEvent> phases;            // in line order
   uint64_t lines = 0;                        // lines read, blank ones included
@@ -117,13 +119,6 @@ class HistoryReader {
   Result<History> Finish();
 
  private:
-  struct FaultEdge {  // a fault line, paired into intervals by Finish()
-    int64_t t;
-    bool begin;
-    std::string fault;
-    std::string target;
-  };
-
   struct Fields;
   Status ParseLine(std::string_view line);
   Status ParseFields(const Fields& f);
@@ -134,10 +129,10 @@ class HistoryReader {
   uint32_t InternKey(std::string_view key);
 
   History history_;
-  std::string pending_;               // an incomplete last line carried between Feed() calls
-  std::vector<uint32_t> key_slots_;   // open addressing: indices into history_.keys
-  std::vector<uint64_t> key_hashes_;  // per key
-  std::vector<FaultEdge> fault_edges_;
+  std::string pending_;                 // an incomplete last line carried between Feed() calls
+  std::vector<uint32_t> key_slots_;     // open addressing: indices into history_.keys
+  std::vector<uint64_t> key_hashes_;    // per key
+  std::vector<FaultEdge> fault_edges_;  // paired into intervals by Finish()
   std::vector<JsonMember> members_;
   std::string scratch_;
 };

@@ -181,6 +181,20 @@ std::string AnomalySection(const RunData& run) {
   return "<h2>Anomalies</h2>\n" + table + "</table>\n" + examples;
 }
 
+// Injections that did not take effect: the run tested less than its scenario planned.
+std::string FailedFaultsSection(const RunData& run) {
+  if (run.timeline.failed_faults.empty()) return "";
+  std::string out =
+      "<h2>Faults that failed to take effect</h2>\n<table class=\"failed-faults\"><tr><th>at</th>"
+      "<th>fault</th><th>target</th><th>error</th></tr>\n";
+  for (const auto& f : run.timeline.failed_faults) {
+    out += "<tr><td class=\"num\">" + HtmlEscape(Seconds(static_cast<double>(f.t))) + "</td><td>" +
+           HtmlEscape(f.kind) + "</td><td>" + HtmlEscape(f.target) + "</td><td>" +
+           HtmlEscape(f.error) + "</td></tr>\n";
+  }
+  return out + "</table>\n";
+}
+
 std::string AvailabilitySection(const RunData& run) {
   const nlohmann::json& a = run.results.value("checkers", nlohmann::json::object())
                                 .value("availability", nlohmann::json::object());
@@ -483,6 +497,19 @@ std::string EventsChart(const RunData& run, const TimeAxis& axis) {
     }
     it->bands.push_back(faults[i]);
   }
+  // Injections that failed: a hollow (dashed) mark on their target's lane.
+  for (const auto& f : run.timeline.failed_faults) {
+    auto it = std::find_if(lanes.begin(), lanes.end(),
+                           [&](const Lane& l) { return l.label == f.target; });
+    if (it == lanes.end()) {
+      lanes.push_back({f.target, {}, {}});
+      it = lanes.end() - 1;
+    }
+    it->ticks.push_back({f.t / kNsPerS, "fault-failed",
+                         f.kind + " " + f.target + " failed to take effect at " +
+                             Seconds(static_cast<double>(f.t)) +
+                             (f.error.empty() ? "" : ": " + f.error)});
+  }
   lanes.push_back({"failover", FailoverBands(run), {}});
   lanes.push_back({"stalls", StallBands(run), {}});
   Lane checkpoints{"checkpoints", {}, {}};
@@ -533,13 +560,15 @@ std::string RenderRunReport(const RunData& run) {
            "</pre></details>\n";
   }
   out += AnomalySection(run);
+  out += FailedFaultsSection(run);
   TimeAxis axis;
   axis.end_s = RunSeconds(run);
   out +=
       "<h2>Timeline</h2>\n<p class=\"small muted\">Seconds since the run started. Red: faults "
       "(hover for kind, target and times); purple: failover (worker lost → job running "
       "again); orange: stalls (input written, no committed output); ticks: checkpoints "
-      "completed (green) and aborted (red).</p>\n";
+      "completed (green) and aborted (red); dashed ticks on a fault lane: injections that failed "
+      "to take effect.</p>\n";
   out += EventsChart(run, axis);
   out += RateChart(run, axis, 200);
   out += LatencyChart(run, axis, 200);

@@ -89,6 +89,34 @@ TEST(Timeline, UnhealedFaultRunsToTheEnd) {
   EXPECT_EQ(t->faults[0].end, 90);
 }
 
+TEST(Timeline, PairsFaultsLikeTheCheckersAndKeepsFailedOnes) {
+  HistoryText h;
+  h.Meta("exactly-once").Fault(5, "pause", "worker-2", "begin");
+  h.Fault(6, "pause", "worker-2", "begin");  // already active: the first begin holds
+  h.Fault(8, "pause", "worker-2", "end").Fault(9, "pause", "worker-2", "end");
+  h.Line(R"({"t":10,"type":"fault","fault":"kill","target":"worker-1","phase":"failed",)"
+         R"("error":"<no such process>"})");
+  h.Phase(90, "done");
+  auto t = ParseTimeline(h.str());
+  ASSERT_TRUE(t.ok());
+  auto checked = checkers::ParseHistory(h.str());
+  ASSERT_TRUE(checked.ok());
+  ASSERT_EQ(t->faults.size(), 1u);
+  ASSERT_EQ(checked->faults.size(), 1u);
+  EXPECT_EQ(t->faults[0].begin, checked->faults[0].begin);
+  EXPECT_EQ(t->faults[0].end, checked->faults[0].end);
+  EXPECT_TRUE(t->faults[0].closed);
+  ASSERT_EQ(t->failed_faults.size(), 1u);
+  EXPECT_EQ(t->failed_faults[0].kind, "kill");
+  EXPECT_EQ(t->failed_faults[0].error, "<no such process>");
+
+  std::string html = RenderRunReport(MakeRun(h.str()));
+  EXPECT_NE(html.find("Faults that failed to take effect"), std::string::npos);
+  EXPECT_NE(html.find("&lt;no such process&gt;"), std::string::npos);
+  EXPECT_EQ(CountOf(html, "class=\"fault-failed\""), 1);
+  EXPECT_EQ(CountOf(html, "class=\"fault-lane\""), 1);
+}
+
 TEST(Timeline, MalformedLineNamesTheLine) {
   auto t = ParseTimeline("{\"type\":\"meta\"}\n{\"t\":1,\"type\":\"phase\"\n");
   ASSERT_FALSE(t.ok());
