@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "checkers/registry.h"
 
 namespace faultline::checkers {
 namespace {
@@ -59,6 +62,10 @@ struct HistoryReader::Fields {
   const JsonMember* window_size = nullptr;
   const JsonMember* fault_id = nullptr;
   const JsonMember* error = nullptr;
+  const JsonMember* status = nullptr;
+  const JsonMember* ack_t = nullptr;
+  const JsonMember* system = nullptr;
+  const JsonMember* checks = nullptr;
 
   void Set(std::string_view n, const JsonMember* m) {
     switch (n.size()) {
@@ -97,12 +104,20 @@ struct HistoryReader::Fields {
           event = m;
         else if (Is(n, "error"))
           error = m;
+        else if (Is(n, "ack_t"))
+          ack_t = m;
         break;
       case 6:
         if (Is(n, "offset"))
           offset = m;
         else if (Is(n, "target"))
           target = m;
+        else if (Is(n, "status"))
+          status = m;
+        else if (Is(n, "system"))
+          system = m;
+        else if (Is(n, "checks"))
+          checks = m;
         break;
       case 8:
         if (Is(n, "scenario"))
@@ -141,6 +156,9 @@ Status Mistyped(std::string_view type, const char* name, const char* expected) {
   return Status::Corruption(std::string(type) + " line: \"" + name + "\" must be " + expected);
 }
 
+// An optional member that is not there: absent, or null.
+bool Absent(const JsonMember* m) { return m == nullptr || m->kind == JsonMember::Kind::kNull; }
+
 // Fast accessors for the hot lines: the value if the member is there with the right type.
 bool IntOf(const JsonMember* m, int64_t* out) {
   if (m != nullptr && m->is_int) {
@@ -156,6 +174,16 @@ bool IdOf(const JsonMember* m, uint64_t* out) {
     return true;
   }
   return m != nullptr && m->kind == JsonMember::Kind::kNumber && ParseJsonUint64(m->raw, out);
+}
+
+// A send status spelled without escapes; the slow path decodes the rest.
+bool SendStatusOf(const JsonMember* m, SendStatus* out) {
+  if (m->kind != JsonMember::Kind::kString || m->escaped) return false;
+  if (auto status = ParseSendStatus(m->raw)) {
+    *out = *status;
+    return true;
+  }
+  return false;
 }
 
 // Optional boolean, true when absent.
@@ -215,16 +243,75 @@ Status GetString(const JsonMember* m, std::string_view type, const char* name, s
   return Status::Ok();
 }
 
+Status GetSendStatus(const JsonMember* m, std::string* scratch, SendStatus* out) {
+  constexpr const char* kExpected = "\"ok\", \"fail\" or \"unknown\"";
+  if (m->kind != JsonMember::Kind::kString) return Mistyped("input", "status", kExpected);
+  const std::string name = Text(m, scratch);
+  if (auto status = ParseSendStatus(name)) {
+    *out = *status;
+    return Status::Ok();
+  }
+  return Status::Corruption(std::string("input line: \"status\" must be ") + kExpected +
+                            ", not \"" + name + "\"");
+}
+
+// The meta line's `checks`: an array of checker names, each one the registry knows.
+Status GetChecks(const JsonMember* m, std::vector<std::string>* out) {
+  nlohmann::json list = nlohmann::json::parse(m->raw, nullptr, /*allow_exceptions=*/false);
+  if (m->kind != JsonMember::Kind::kArray || !list.is_array()) {
+    return Mistyped("meta", "checks", "an array of checker names");
+  }
+  for (const nlohmann::json& name : list) {
+    if (!name.is_string()) return Mistyped("meta", "checks", "an array of checker names");
+    if (FindChecker(name.get<std::string>()) == nullptr) {
+      std::string known;
+      for (const std::string& n : CheckerNames()) known += (known.empty() ? "" : ", ") + n;
+      return Status::Corruption("meta line: \"checks\" names an unknown checker \"" +
+                                name.get<std::string>() + "\" (known: " + known + ")");
+    }
+    out->push_back(name.get<std::string>());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::optional<JobKind> ParseJobKind(std::string_view name) {
   if (name == "count") return JobKind::kCount;
   if (name == "window-count" || name == "window") return JobKind::kWindowCount;
+  if (name == "delivery") return JobKind::kDelivery;
   return std::nullopt;
 }
 
 std::string_view JobKindName(JobKind job) {
-  return job == JobKind::kCount ? "count" : "window-count";
+  switch (job) {
+    case JobKind::kCount:
+      return "count";
+    case JobKind::kWindowCount:
+      return "window-count";
+    case JobKind::kDelivery:
+      return "delivery";
+  }
+  return "count";
+}
+
+std::optional<SendStatus> ParseSendStatus(std::string_view name) {
+  if (name == "ok") return SendStatus::kOk;
+  if (name == "fail") return SendStatus::kFail;
+  if (name == "unknown") return SendStatus::kUnknown;
+  return std::nullopt;
+}
+
+std::string_view SendStatusName(SendStatus status) {
+  switch (status) {
+    case SendStatus::kOk:
+      return "ok";
+    case SendStatus::kFail:
+      return "fail";
+    case SendStatus::kUnknown:
+      return "unknown";
+  }
+  return "ok";
 }
 
 bool History::HasPhase(std::string_view phase) const {
@@ -348,14 +435,17 @@ Status HistoryReader::GetKey(const JsonMember* m, std::string_view type, uint32_
 }
 
 Status HistoryReader::ParseInput(const Fields& f) {
-  InputEvent e{0, 0, 0, 0, 0, 0};
-  int64_t partition = 0;
+  InputEvent e{0, 0, kNoOffset, 0, 0, kNoPartition, SendStatus::kOk};
+  int64_t partition = kNoPartition;
+  int64_t ack_t;
   if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && KeyOf(f.key, &e.key) &&
-      IntOf(f.partition, &partition) && partition >= INT32_MIN && partition <= INT32_MAX &&
-      IntOf(f.offset, &e.offset) && IntOf(f.event_time, &e.event_time)) {
+      (Absent(f.partition) ||
+       (IntOf(f.partition, &partition) && partition >= INT32_MIN && partition <= INT32_MAX)) &&
+      (Absent(f.offset) || IntOf(f.offset, &e.offset)) && IntOf(f.event_time, &e.event_time) &&
+      (f.status == nullptr || SendStatusOf(f.status, &e.status)) &&
+      (Absent(f.ack_t) || IntOf(f.ack_t, &ack_t))) {
     e.partition = static_cast<int32_t>(partition);
-    history_.end_t = std::max(history_.end_t, e.t);
-    history_.inputs.push_back(e);
+    AddInput(e, f.error);
     return Status::Ok();
   }
   // Say which member is wrong.
@@ -363,23 +453,40 @@ Status HistoryReader::ParseInput(const Fields& f) {
   RETURN_IF_ERROR(GetInt(f.t, type, "t", &e.t));
   RETURN_IF_ERROR(GetId(f.id, type, &e.id));
   RETURN_IF_ERROR(GetKey(f.key, type, &e.key));
-  RETURN_IF_ERROR(GetIntAs(f.partition, type, "partition", &e.partition));
-  RETURN_IF_ERROR(GetInt(f.offset, type, "offset", &e.offset));
-  return GetInt(f.event_time, type, "event_time", &e.event_time);
+  if (!Absent(f.partition)) RETURN_IF_ERROR(GetIntAs(f.partition, type, "partition", &e.partition));
+  if (!Absent(f.offset)) RETURN_IF_ERROR(GetInt(f.offset, type, "offset", &e.offset));
+  RETURN_IF_ERROR(GetInt(f.event_time, type, "event_time", &e.event_time));
+  if (!Absent(f.ack_t)) RETURN_IF_ERROR(GetInt(f.ack_t, type, "ack_t", &ack_t));
+  if (f.status != nullptr) RETURN_IF_ERROR(GetSendStatus(f.status, &scratch_, &e.status));
+  AddInput(e, f.error);  // a status spelled with escapes
+  return Status::Ok();
+}
+
+void HistoryReader::AddInput(const InputEvent& e, const JsonMember* error) {
+  history_.end_t = std::max(history_.end_t, e.t);
+  if (e.status != SendStatus::kOk) {
+    ++(e.status == SendStatus::kFail ? history_.failed_sends : history_.unknown_sends);
+    if (!Absent(error)) {
+      history_.send_errors.push_back(
+          {static_cast<uint32_t>(history_.inputs.size()), Text(error, &scratch_)});
+    }
+  }
+  history_.inputs.push_back(e);
 }
 
 Status HistoryReader::ParseOutput(const Fields& f) {
-  OutputEvent e{0, 0, 0, kNoKey, true};
-  if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && IntOf(f.count, &e.count) &&
+  OutputEvent e{0, 0, kNoCount, kNoKey, true};
+  if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && (Absent(f.count) || IntOf(f.count, &e.count)) &&
       (f.key == nullptr || KeyOf(f.key, &e.key)) && CommittedOf(f.committed, &e.committed)) {
     history_.end_t = std::max(history_.end_t, e.t);
+    history_.counted_outputs += e.count != kNoCount;
     history_.outputs.push_back(e);
     return Status::Ok();
   }
   constexpr std::string_view type = "output";
   RETURN_IF_ERROR(GetInt(f.t, type, "t", &e.t));
   RETURN_IF_ERROR(GetId(f.id, type, &e.id));
-  RETURN_IF_ERROR(GetInt(f.count, type, "count", &e.count));
+  if (!Absent(f.count)) RETURN_IF_ERROR(GetInt(f.count, type, "count", &e.count));
   if (f.key != nullptr) RETURN_IF_ERROR(GetKey(f.key, type, &e.key));
   return GetCommitted(f.committed, type, &e.committed);
 }
@@ -443,6 +550,10 @@ Status HistoryReader::ParseFields(const Fields& f) {
     if (f.mode != nullptr)
       RETURN_IF_ERROR(GetString(f.mode, type, "mode", &scratch_, &h.meta.mode));
     if (f.job != nullptr) RETURN_IF_ERROR(GetString(f.job, type, "job", &scratch_, &h.meta.job));
+    if (!Absent(f.system)) {
+      RETURN_IF_ERROR(GetString(f.system, type, "system", &scratch_, &h.meta.system));
+    }
+    if (!Absent(f.checks)) RETURN_IF_ERROR(GetChecks(f.checks, &h.meta.checks.emplace()));
     h.meta.scenario = Text(f.scenario, &scratch_);
     if (f.seed != nullptr) {
       uint64_t seed;
