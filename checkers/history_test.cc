@@ -10,7 +10,7 @@
 namespace faultline::checkers {
 namespace {
 
-// The example of DESIGN.md §3, with the phases of a finished run.
+// The example of docs/history-format.md, with the phases of a finished run.
 constexpr const char* kDesignExample =
     R"({"type":"meta","scenario":"kill-worker","mode":"exactly-once","job":"count","seed":7}
 {"t":1200,"type":"input","id":42,"key":"k7","partition":1,"offset":17,"event_time":1234,"value":1}

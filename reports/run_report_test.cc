@@ -160,6 +160,60 @@ TEST(RunReport, ValidRunHasNoAnomalyRows) {
   EXPECT_GE(CountOf(html, "<polyline class=\"series s-input\""), 1);
 }
 
+TEST(RunReport, TheCheckersDecideWhatFails) {
+  // at-least-once: the duplicate is allowed, the loss fails.
+  HistoryText h;
+  h.Meta("at-least-once").Input(1, 1, "a").Input(2, 2, "a").Output(11, 1, "a", 1);
+  h.Output(12, 1, "a", 1).FinalRead(20);
+  RunData run = MakeRun(h.str());
+  std::string html = RenderRunReport(run);
+  EXPECT_EQ(CountOf(html, "class=\"anomaly-row bad\""), 1);
+  EXPECT_EQ(CountOf(html, "class=\"anomaly-row allowed\""), 1);
+  // The report follows results.json's `failing`, not a rule of its own.
+  run.results["checkers"]["delivery"]["failing"] = nlohmann::json::array({"duplicated"});
+  html = RenderRunReport(run);
+  EXPECT_NE(html.find("<td>delivery</td><td>duplicated</td><td class=\"num\">1</td><td><span "
+                      "class=\"tag no\">fails"),
+            std::string::npos);
+  // A results.json from before `failing`: the checker's `valid` decides for all its kinds.
+  run.results["checkers"]["delivery"].erase("failing");
+  html = RenderRunReport(run);
+  EXPECT_EQ(CountOf(html, "class=\"anomaly-row bad\""), 2);
+  run.results["checkers"]["delivery"]["valid"] = true;
+  html = RenderRunReport(run);
+  EXPECT_EQ(CountOf(html, "class=\"anomaly-row allowed\""), 2);
+}
+
+TEST(RunReport, SendOutcomesAndSkippedCheckers) {
+  HistoryText h;
+  h.Meta("exactly-once", "delivery", ",\"system\":\"<mqtt>\",\"checks\":[\"delivery\"]");
+  h.Send(1, 1, "a", "ok").Send(2, 2, "a", "fail", ",\"error\":\"<refused>\"");
+  h.Send(3, 3, "a", "unknown").Record(11, 1, "a").Record(12, 2, "a").FinalRead(20);
+  RunData run = MakeRun(h.str());
+  EXPECT_EQ(run.verdict(), "invalid");
+  std::string html = RenderRunReport(run);
+  EXPECT_NE(html.find("system &lt;mqtt&gt;"), std::string::npos);
+  EXPECT_NE(html.find("3 inputs (1 failed, 1 of unknown outcome)"), std::string::npos);
+  EXPECT_NE(html.find("delivery.delivered-after-fail: 1 of 1 examples"), std::string::npos);
+  EXPECT_NE(html.find("send fail: &lt;refused&gt;"), std::string::npos);
+  EXPECT_NE(html.find("Not checked (not in the scenario's checks): order, visibility, "
+                      "availability."),
+            std::string::npos);
+}
+
+TEST(RunReport, AsExpectedFollowsTheCheckersRule) {
+  RunData run = MakeRun(BrokenHistory());
+  run.expected = "invalid";
+  EXPECT_TRUE(run.as_expected());
+  run.expected = "any";
+  EXPECT_TRUE(run.as_expected());
+  run.expected = "valid";
+  EXPECT_FALSE(run.as_expected());
+  run.results["valid"] = "unknown";
+  run.expected = "any";
+  EXPECT_FALSE(run.as_expected());
+}
+
 TEST(RunReport, PlantedMarkupIsEscaped) {
   const std::string evil = "<script>alert('x')</script>&\"";
   RunData run = MakeRun(BrokenHistory(evil, evil));
