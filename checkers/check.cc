@@ -80,19 +80,17 @@ CheckResult Check(const History& history, const CheckOptions& options) {
   const CheckInputs inputs{history, r.job, context, records ? &*records : nullptr,
                            windows ? &*windows : nullptr};
   for (const CheckerSpec& spec : Checkers()) {
-    if (!selected[static_cast<size_t>(spec.id)]) {
-      CheckerResult c = NewCheckerResult(spec.id);
-      c.applicable = false;
-      c.selected = false;
-      c.details = {{"skipped", kNotSelected}};
-      r.checkers.push_back(std::move(c));
-    } else if (!spec.AppliesTo(r.job)) {
-      CheckerResult c = NewCheckerResult(spec.id);
-      c.applicable = false;
-      r.checkers.push_back(std::move(c));
-    } else {
+    const bool chosen = selected[static_cast<size_t>(spec.id)];
+    if (chosen && spec.AppliesTo(r.job)) {
       r.checkers.push_back(spec.run(inputs));
+      continue;
     }
+    CheckerResult c = NewCheckerResult(spec.id);
+    c.applicable = false;
+    c.selected = chosen;
+    // `skipped` only where the selection, not the job, kept the checker from judging.
+    if (!chosen && spec.AppliesTo(r.job)) c.details = {{"skipped", kNotSelected}};
+    r.checkers.push_back(std::move(c));
   }
 
   if (!r.mode) {
@@ -138,11 +136,11 @@ std::string FormatSummary(const CheckResult& result) {
                    " delivered)";
       }
     }
-    const char* status = !c.selected     ? "skipped"
-                         : !c.applicable ? "n/a"
-                         : !c.valid      ? "FAIL"
-                         : c.clean()     ? "ok"
-                                         : "allowed";
+    const char* status = c.details.contains("skipped") ? "skipped"
+                         : !c.applicable               ? "n/a"
+                         : !c.valid                    ? "FAIL"
+                         : c.clean()                   ? "ok"
+                                                       : "allowed";
     if (c.id == CheckerId::kAvailability && c.applicable) {
       const nlohmann::json& lat = c.details["latency"];
       auto nanos = [](const nlohmann::json& v) {

@@ -124,9 +124,6 @@ std::string AnomalySection(const RunData& run) {
       "<th>under this mode</th></tr>\n";
   std::string examples;
   std::string skipped;
-  const nlohmann::json job_name = run.results.value("job", nlohmann::json());
-  const std::optional<checkers::JobKind> job =
-      job_name.is_string() ? checkers::ParseJobKind(job_name.get<std::string>()) : std::nullopt;
   int rows = 0;
   for (const checkers::CheckerSpec& spec : checkers::Checkers()) {
     const std::string checker(spec.name);
@@ -134,8 +131,7 @@ std::string AnomalySection(const RunData& run) {
     if (it == found.end() || !it->is_object()) continue;
     const auto& c = *it;
     // Left out by the scenario, though the job gives it something to judge.
-    if (!c.value("selected", true) && (!job || spec.AppliesTo(*job)))
-      skipped += (skipped.empty() ? "" : ", ") + checker;
+    if (c.contains("skipped")) skipped += (skipped.empty() ? "" : ", ") + checker;
     if (!c.value("applicable", true)) continue;
     for (std::string_view kind_name : spec.kinds) {
       const std::string kind(kind_name);
