@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "checkers/registry.h"
+
 namespace faultline::checkers {
 namespace {
 
@@ -56,7 +58,7 @@ nlohmann::json LongestStall(const std::vector<std::pair<int64_t, int64_t>>& sent
 
 CheckerResult CheckAvailability(const History& history, const std::vector<int64_t>& delivered_t,
                                 std::vector<int64_t> output_times) {
-  CheckerResult r = CheckerResult::Make("availability", {});
+  CheckerResult r = NewCheckerResult(CheckerId::kAvailability);
   // (input t, delivered t) in input time order.
   std::vector<std::pair<int64_t, int64_t>> sent;
   sent.reserve(history.inputs.size());
@@ -123,6 +125,7 @@ CheckerResult CheckAvailability(const History& history, const std::vector<int64_
   for (const FaultInterval& f : history.faults) {
     faults.push_back({{"fault", f.fault},
                       {"target", f.target},
+                      {"fault_id", f.fault_id < 0 ? nlohmann::json() : nlohmann::json(f.fault_id)},
                       {"begin", f.begin},
                       {"end", NullableNanos(f.end)},
                       {"recovery_ns", NullableNanos(recovery_after(f.begin))},

@@ -6,61 +6,39 @@
 #include "checkers/context.h"
 #include "checkers/delivery.h"
 #include "checkers/index.h"
+#include "checkers/registry.h"
 #include "checkers/state.h"
+#include "checkers/verdict.h"
 #include "checkers/windows.h"
 
 namespace faultline::checkers {
 namespace {
 
-// A checker with nothing to judge in this job (the state of the window job, say).
-CheckerResult NotApplicable(std::string name, std::initializer_list<const char*> kinds) {
-  CheckerResult r = CheckerResult::Make(std::move(name), kinds);
-  r.applicable = false;
-  return r;
-}
+constexpr const char* kNotSelected = "not in the scenario's checks";
 
 JobKind DetectJob(const History& history) {
   if (auto job = ParseJobKind(history.meta.job)) return *job;
-  return !history.windows.empty() && history.outputs.empty() ? JobKind::kWindowCount
-                                                             : JobKind::kCount;
+  if (!history.windows.empty() && history.outputs.empty()) return JobKind::kWindowCount;
+  // Outputs that never carry a count: records delivered as they are.
+  if (!history.outputs.empty() && history.counted_outputs == 0) return JobKind::kDelivery;
+  return JobKind::kCount;
 }
 
-int64_t Detail(const CheckerResult& c, const char* name) {
-  auto it = c.details.find(name);
-  return it != c.details.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-}
-
-// Whether checker `c`'s findings are acceptable under `mode`.
-bool ValidUnder(Mode mode, const CheckerResult& c) {
-  if (!c.applicable) return true;
-  const bool exactly_once = mode == Mode::kExactlyOnce;
-  if (c.name == "delivery") {
-    if (c.Count("unexpected") > 0) return false;
-    if (mode != Mode::kAtMostOnce && c.Count("lost") > 0) return false;
-    if (mode != Mode::kAtLeastOnce && c.Count("duplicated") > 0) return false;
-    return true;
-  }
-  if (c.name == "windows") {
-    if (exactly_once) return c.clean();
-    int64_t extra = Detail(c, "extra");
-    if (mode == Mode::kAtLeastOnce) {
-      return extra + Detail(c, "missing") + Detail(c, "undercounted") == 0;
-    }
-    return extra + Detail(c, "overcounted") == 0;
-  }
-  if (c.name == "availability") return true;
-  return !exactly_once || c.clean();  // state, order, visibility
-}
-
-std::vector<int64_t> CommittedTimes(const History& history) {
-  std::vector<int64_t> times;
-  for (const OutputEvent& o : history.outputs) {
-    if (o.committed) times.push_back(o.t);
-  }
-  for (const WindowEvent& w : history.windows) {
-    if (w.committed) times.push_back(w.t);
-  }
-  return times;
+HistoryStats StatsOf(const History& history) {
+  HistoryStats s;
+  s.lines = history.lines;
+  s.inputs = history.inputs.size();
+  s.inputs_failed = history.failed_sends;
+  s.inputs_unknown = history.unknown_sends;
+  s.inputs_ok = s.inputs - s.inputs_failed - s.inputs_unknown;
+  s.outputs = history.outputs.size();
+  for (const OutputEvent& o : history.outputs) s.uncommitted_outputs += o.committed ? 0 : 1;
+  s.windows = history.windows.size();
+  s.faults = history.faults.size();
+  s.failed_faults = history.failed_faults.size();
+  s.checkpoints = history.checkpoints.size();
+  s.end_t = history.end_t;
+  return s;
 }
 
 }  // namespace
@@ -70,38 +48,49 @@ CheckResult Check(const History& history, const CheckOptions& options) {
   r.mode = options.mode ? options.mode : ParseMode(history.meta.mode);
   r.job = DetectJob(history);
   r.scenario = history.meta.scenario;
+  r.system = history.meta.system;
   r.seed = history.meta.seed;
-  HistoryStats& s = r.stats;
-  s.lines = history.lines;
-  s.inputs = history.inputs.size();
-  s.outputs = history.outputs.size();
-  for (const OutputEvent& o : history.outputs) s.uncommitted_outputs += o.committed ? 0 : 1;
-  s.windows = history.windows.size();
-  s.faults = history.faults.size();
-  s.checkpoints = history.checkpoints.size();
-  s.end_t = history.end_t;
+  r.stats = StatsOf(history);
+  r.failed_faults = history.failed_faults;
+
+  // The selection: the options', else the history's meta `checks`, else every checker.
+  const std::optional<std::vector<std::string>>& checks =
+      options.checks ? options.checks : history.meta.checks;
+  std::vector<bool> selected(Checkers().size(), !checks.has_value());
+  if (checks) {
+    for (const std::string& name : *checks) {
+      if (const CheckerSpec* spec = FindChecker(name)) {
+        selected[static_cast<size_t>(spec->id)] = true;
+      } else {
+        r.unknown_reasons.push_back("unknown checker \"" + name + "\" in the checks");
+      }
+    }
+  }
 
   ContextBuilder context(history);
-  if (r.job == JobKind::kCount) {
-    RecordIndex index(history);
-    r.checkers.push_back(CheckDelivery(history, index, context));
-    r.checkers.push_back(CheckState(history, index, context));
-    r.checkers.push_back(CheckOrder(history, index, context));
-    r.checkers.push_back(NotApplicable("windows", {"mismatched"}));
-    r.checkers.push_back(CheckVisibility(history, index, context));
-    r.checkers.push_back(
-        CheckAvailability(history, index.delivered_times(), CommittedTimes(history)));
+  std::optional<IdIndex> ids;
+  std::optional<RecordIndex> records;
+  std::optional<WindowTable> windows;
+  if (r.job == JobKind::kWindowCount) {
+    ids.emplace(history.inputs);
+    windows.emplace(history, *ids);
   } else {
-    IdIndex ids(history.inputs);
-    WindowTable table(history, ids);
-    r.checkers.push_back(CheckWindowDelivery(history, table, context));
-    r.checkers.push_back(
-        NotApplicable("state", {"count-repeat", "count-gap", "count-regression", "overcount"}));
-    r.checkers.push_back(NotApplicable("order", {"violations"}));
-    r.checkers.push_back(CheckWindows(history, table, context));
-    r.checkers.push_back(CheckWindowVisibility(history, table, context));
-    r.checkers.push_back(
-        CheckAvailability(history, table.delivered_times(), CommittedTimes(history)));
+    records.emplace(history);
+  }
+  const CheckInputs inputs{history, r.job, context, records ? &*records : nullptr,
+                           windows ? &*windows : nullptr};
+  for (const CheckerSpec& spec : Checkers()) {
+    const bool chosen = selected[static_cast<size_t>(spec.id)];
+    if (chosen && spec.AppliesTo(r.job)) {
+      r.checkers.push_back(spec.run(inputs));
+      continue;
+    }
+    CheckerResult c = NewCheckerResult(spec.id);
+    c.applicable = false;
+    c.selected = chosen;
+    // `skipped` only where the selection, not the job, kept the checker from judging.
+    if (!chosen && spec.AppliesTo(r.job)) c.details = {{"skipped", kNotSelected}};
+    r.checkers.push_back(std::move(c));
   }
 
   if (!r.mode) {
@@ -113,16 +102,7 @@ CheckResult Check(const History& history, const CheckOptions& options) {
   if (!history.HasPhase("final-read")) {
     r.unknown_reasons.push_back("no final-read phase: the run never reached quiescence");
   }
-  bool valid = true;
-  for (CheckerResult& c : r.checkers) {
-    c.valid = r.mode ? ValidUnder(*r.mode, c) : c.clean();
-    valid = valid && c.valid;
-  }
-  if (!r.unknown_reasons.empty()) {
-    r.verdict = Verdict::kUnknown;
-  } else {
-    r.verdict = valid ? Verdict::kValid : Verdict::kInvalid;
-  }
+  DecideVerdict(&r);
   return r;
 }
 
@@ -143,8 +123,25 @@ std::string FormatSummary(const CheckResult& result) {
     for (const Anomaly& a : c.anomalies) {
       figures += (figures.empty() ? "" : ", ") + a.name + " " + std::to_string(a.count);
     }
-    const char* status = !c.applicable ? "n/a" : !c.valid ? "FAIL" : c.clean() ? "ok" : "allowed";
-    if (c.name == "availability") {
+    if (c.id == CheckerId::kDelivery && c.applicable) {
+      // The send outcomes behind the figures, when the history has any but `ok`.
+      auto detail = [&](const char* name) {
+        auto it = c.details.find(name);
+        return it != c.details.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+      };
+      const int64_t unknown = detail("unknown_delivered") + detail("unknown_missing");
+      if (detail("failed") + unknown > 0) {
+        figures += "; sends failed " + std::to_string(detail("failed")) + ", unknown " +
+                   std::to_string(unknown) + " (" + std::to_string(detail("unknown_delivered")) +
+                   " delivered)";
+      }
+    }
+    const char* status = c.details.contains("skipped") ? "skipped"
+                         : !c.applicable               ? "n/a"
+                         : !c.valid                    ? "FAIL"
+                         : c.clean()                   ? "ok"
+                                                       : "allowed";
+    if (c.id == CheckerId::kAvailability && c.applicable) {
       const nlohmann::json& lat = c.details["latency"];
       auto nanos = [](const nlohmann::json& v) {
         return v.is_number_integer() ? FormatNanos(v.get<int64_t>()) : std::string("-");

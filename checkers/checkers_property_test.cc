@@ -1,13 +1,15 @@
-// Property: on a clean synthetic history of either job under any mode, every checker reports
-// nothing; after planting k anomalies of one kind, the checkers report exactly those k of that
-// kind (with the figures the kind implies, listed below) and nothing else, and the verdict is
-// the mode's expectation.
+// Property: on a clean synthetic history of any job under any mode, with sends of every
+// outcome (failed and unknown sends that were never applied, unknown ones that were), every
+// checker reports nothing; after planting k anomalies of one kind, the checkers report exactly
+// those k of that kind (with the figures the kind implies, listed below) and nothing else, and
+// the verdict is the mode's expectation.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,10 +24,12 @@ namespace {
 using Type = HistoryLine::Type;
 using Lines = std::vector<HistoryLine>;
 
-constexpr const char* kFigures[] = {
-    "delivery.lost",      "delivery.duplicated",     "delivery.unexpected", "state.count-repeat",
-    "state.count-gap",    "state.count-regression",  "state.overcount",     "order.violations",
-    "windows.mismatched", "visibility.aborted-reads"};
+constexpr const char* kFigures[] = {"delivery.lost",           "delivery.duplicated",
+                                    "delivery.unexpected",     "delivery.delivered-after-fail",
+                                    "state.count-repeat",      "state.count-gap",
+                                    "state.count-regression",  "state.overcount",
+                                    "order.violations",        "windows.mismatched",
+                                    "visibility.aborted-reads"};
 
 enum class Plant {
   kDropOutput,       // the last output of k keys (k windows)
@@ -39,6 +43,7 @@ enum class Plant {
   kUnknownId,        // k outputs (window results) for ids (windows) never input
   kDropMiddle,       // k outputs that are not their key's last: a gap
   kOvercount,        // k keys whose last record is applied twice
+  kAfterFail,        // k delivered records, of distinct keys, whose send is said to have failed
 };
 
 struct PlantSpec {
@@ -50,6 +55,38 @@ struct PlantSpec {
   std::vector<const char*> count_figures;
   std::vector<const char*> window_figures;
   bool valid[3];  // the verdict under at-most-once, at-least-once, exactly-once
+  // The delivery job: whether the plant applies, and its figures (nullopt: as the count job's
+  // that the delivery job has).
+  bool delivery_job = true;
+  std::optional<std::vector<const char*>> delivery_figures = std::nullopt;
+
+  bool AppliesTo(JobKind job) const {
+    switch (job) {
+      case JobKind::kCount:
+        return count_job;
+      case JobKind::kWindowCount:
+        return window_job;
+      case JobKind::kDelivery:
+        return delivery_job;
+    }
+    return false;
+  }
+  std::vector<const char*> Figures(JobKind job) const {
+    switch (job) {
+      case JobKind::kCount:
+        return count_figures;
+      case JobKind::kWindowCount:
+        return window_figures;
+      case JobKind::kDelivery:
+        break;
+    }
+    if (delivery_figures) return *delivery_figures;
+    std::vector<const char*> figures;  // the delivery job has no state
+    for (const char* f : count_figures) {
+      if (std::string_view(f).rfind("state.", 0) != 0) figures.push_back(f);
+    }
+    return figures;
+  }
 };
 
 const std::vector<PlantSpec>& Specs() {
@@ -75,7 +112,8 @@ const std::vector<PlantSpec>& Specs() {
        false,
        {"state.count-regression"},
        {},
-       {true, true, false}},
+       {true, true, false},
+       /*delivery_job=*/false},
       {Plant::kDoubleApply,
        "double-apply",
        true,
@@ -125,6 +163,13 @@ const std::vector<PlantSpec>& Specs() {
        {"state.overcount", "delivery.duplicated"},
        {},
        {false, true, false}},
+      {Plant::kAfterFail,
+       "delivered after fail",
+       true,
+       false,
+       {"delivery.delivered-after-fail", "state.overcount"},
+       {},
+       {false, false, false}},
   };
   return specs;
 }
@@ -135,6 +180,7 @@ struct Layout {
   std::map<uint64_t, std::vector<size_t>> all;        // id -> every output line
   std::map<uint32_t, std::vector<uint64_t>> key_ids;  // key -> ids in count order
   std::map<uint64_t, std::pair<uint32_t, int64_t>> input;  // id -> (key, partition)
+  std::map<uint64_t, size_t> input_line;                   // id -> its input line
   std::vector<size_t> windows;                             // committed window lines
   uint64_t max_id = 0;
   int64_t max_window_end = 0;
@@ -148,6 +194,7 @@ Layout Describe(const Lines& lines) {
     l.last_t = std::max(l.last_t, line.t);
     if (line.type == Type::kInput) {
       l.input[line.id] = {line.key, line.partition};
+      l.input_line[line.id] = i;
       l.max_id = std::max(l.max_id, line.id);
     } else if (line.type == Type::kOutput) {
       l.all[line.id].push_back(i);
@@ -189,8 +236,52 @@ struct Edits {
   }
 };
 
+// The key of the sends AddSendOutcomes() adds, apart from the generator's keys.
+constexpr uint32_t kOutcomeKey = 1000;
+
+// Adds sends that were never applied: `failed` that failed and `unknown` of unknown outcome,
+// each beside a random input (its time and event time), some without partition and offset.
+// They are of a key of their own, so no planted anomaly depends on them.
+void AddSendOutcomes(int failed, int unknown, Rng& rng, Lines* lines) {
+  const Layout l = Describe(*lines);
+  std::vector<size_t> inputs;
+  for (const auto& [id, line] : l.input_line) inputs.push_back(line);
+  if (inputs.empty()) return;
+  Edits edits;
+  uint64_t id = l.max_id;
+  for (int n = 0; n < failed + unknown; ++n) {
+    const size_t beside = inputs[rng.Uniform(inputs.size())];
+    HistoryLine send = (*lines)[beside];
+    send.id = ++id;
+    send.key = kOutcomeKey;
+    send.status = n < failed ? SendStatus::kFail : SendStatus::kUnknown;
+    if (rng.Uniform(2) == 0) send.partition = kNoPartition;
+    edits.inserted.insert({beside, send});
+  }
+  *lines = edits.Apply(*lines);
+}
+
+// Marks up to `n` delivered `ok` sends `unknown`: an unknown send may be applied, so no figure
+// changes (the count and delivery jobs; a window's count would become a range).
+int MarkDeliveredUnknown(int n, Rng& rng, Lines* lines) {
+  const Layout l = Describe(*lines);
+  std::vector<size_t> delivered;
+  for (const auto& [id, line] : l.input_line) {
+    if (l.committed.count(id) && (*lines)[line].status == SendStatus::kOk) {
+      delivered.push_back(line);
+    }
+  }
+  int marked = 0;
+  for (size_t line : Pick(delivered, n, rng)) {
+    (*lines)[line].status = SendStatus::kUnknown;
+    ++marked;
+  }
+  return marked;
+}
+
 // Plants up to k anomalies; returns how many it could plant.
-int PlantAnomalies(Plant plant, bool window_job, int k, Rng& rng, Lines* lines) {
+int PlantAnomalies(Plant plant, JobKind job, int k, Rng& rng, Lines* lines) {
+  const bool window_job = job == JobKind::kWindowCount;
   const Layout l = Describe(*lines);
   Edits edits;
   int planted = 0;
@@ -239,7 +330,9 @@ int PlantAnomalies(Plant plant, bool window_job, int k, Rng& rng, Lines* lines) 
     case Plant::kSwapCounts: {
       // Neighbours in offset order within (partition, key): consecutive ids of both.
       std::map<std::pair<int64_t, uint32_t>, std::vector<uint64_t>> runs;
-      for (const auto& [id, where] : l.input) runs[{where.second, where.first}].push_back(id);
+      for (const auto& [id, where] : l.input) {
+        if (l.committed.count(id)) runs[{where.second, where.first}].push_back(id);
+      }
       std::vector<std::pair<uint64_t, uint64_t>> pairs;
       for (const auto& [run, ids] : runs) {
         for (size_t i = 0; i + 1 < ids.size(); ++i) pairs.push_back({ids[i], ids[i + 1]});
@@ -304,6 +397,19 @@ int PlantAnomalies(Plant plant, bool window_job, int k, Rng& rng, Lines* lines) 
       }
       break;
     case Plant::kAbortedRead: {
+      if (job == JobKind::kDelivery) {
+        // An output without a count is matched by id: one of an id never committed.
+        for (int n = 1; n <= k; ++n) {
+          HistoryLine seen;
+          seen.type = Type::kOutput;
+          seen.t = l.last_t;
+          seen.id = l.max_id + static_cast<uint64_t>(n);
+          seen.committed = false;
+          edits.inserted.insert({lines->size() - 1, seen});
+          ++planted;
+        }
+        break;
+      }
       std::vector<size_t> where = l.windows;
       if (!window_job) {
         where.clear();
@@ -336,6 +442,12 @@ int PlantAnomalies(Plant plant, bool window_job, int k, Rng& rng, Lines* lines) 
         ++planted;
       }
       break;
+    case Plant::kAfterFail:
+      for (uint32_t key : Pick(last_of_keys(1), k, rng)) {
+        (*lines)[l.input_line.at(l.key_ids.at(key).back())].status = SendStatus::kFail;
+        ++planted;
+      }
+      break;
     case Plant::kDropMiddle: {
       std::vector<uint64_t> middle;
       for (const auto& [key, ids] : l.key_ids)
@@ -359,7 +471,7 @@ CheckResult CheckLines(const Lines& lines, const SyntheticOptions& options) {
 
 RC_GTEST_PROP(CheckersProperty, ReportExactlyThePlantedAnomalies, ()) {
   SyntheticOptions options;
-  options.job = *rc::gen::element(JobKind::kCount, JobKind::kWindowCount);
+  options.job = *rc::gen::element(JobKind::kCount, JobKind::kWindowCount, JobKind::kDelivery);
   options.mode = *rc::gen::element(Mode::kAtMostOnce, Mode::kAtLeastOnce, Mode::kExactlyOnce);
   options.seed = *rc::gen::arbitrary<uint64_t>();
   options.inputs = *rc::gen::inRange<int64_t>(10, 120);
@@ -368,37 +480,47 @@ RC_GTEST_PROP(CheckersProperty, ReportExactlyThePlantedAnomalies, ()) {
   options.faults = *rc::gen::inRange(0, 3);
   options.uncommitted_view = *rc::gen::arbitrary<bool>();
   options.checkpoint_interval_ns = *rc::gen::element<int64_t>(5'000'000, 50'000'000);
-  const bool window_job = options.job == JobKind::kWindowCount;
   std::vector<PlantSpec> applicable;
   for (const PlantSpec& s : Specs()) {
-    if (window_job ? s.window_job : s.count_job) applicable.push_back(s);
+    if (s.AppliesTo(options.job)) applicable.push_back(s);
   }
   const PlantSpec spec = *rc::gen::elementOf(applicable);
   const int k = *rc::gen::inRange(1, 6);
+  const int failed = *rc::gen::inRange(0, 4);
+  const int unknown = *rc::gen::inRange(0, 4);
   RC_TAG(spec.name);
 
   Lines lines = GenerateSyntheticLines(options);
+  Rng rng(options.seed ^ 0x5eed);
+  AddSendOutcomes(failed, unknown, rng, &lines);
   CheckResult clean = CheckLines(lines, options);
   for (const char* figure : kFigures) RC_ASSERT(clean.Figure(figure) == 0);
+  RC_ASSERT(clean.Figure("delivery.failed") == failed);
+  RC_ASSERT(clean.Figure("delivery.unknown_missing") == unknown);
   RC_ASSERT(clean.verdict == Verdict::kValid);
 
-  Rng rng(options.seed ^ 0x5eed);
-  const int planted = PlantAnomalies(spec.plant, window_job, k, rng, &lines);
+  const int planted = PlantAnomalies(spec.plant, options.job, k, rng, &lines);
   RC_PRE(planted > 0);  // a history too small for this kind
+  int unknown_delivered = 0;
+  if (options.job != JobKind::kWindowCount) {
+    unknown_delivered = MarkDeliveredUnknown(*rc::gen::inRange(0, 10), rng, &lines);
+  }
   CheckResult r = CheckLines(lines, options);
   std::map<std::string, int64_t> expected;
-  for (const char* figure : window_job ? spec.window_figures : spec.count_figures) {
-    expected[figure] = planted;
-  }
+  for (const char* figure : spec.Figures(options.job)) expected[figure] = planted;
   for (const char* figure : kFigures) {
     RC_ASSERT(r.Figure(figure) == (expected.count(figure) ? expected[figure] : 0));
   }
+  const int after_fail = spec.plant == Plant::kAfterFail ? planted : 0;
+  RC_ASSERT(r.Figure("delivery.failed") == failed + after_fail);
+  RC_ASSERT(r.Figure("delivery.unknown_missing") == unknown);
+  RC_ASSERT(r.Figure("delivery.unknown_delivered") == unknown_delivered);
   const bool valid = spec.valid[static_cast<int>(options.mode)];
   RC_ASSERT(r.verdict == (valid ? Verdict::kValid : Verdict::kInvalid));
 }
 
 TEST(CheckersProperty, CleanHistoriesOfEveryShapeAreValid) {
-  for (JobKind job : {JobKind::kCount, JobKind::kWindowCount}) {
+  for (JobKind job : {JobKind::kCount, JobKind::kWindowCount, JobKind::kDelivery}) {
     for (Mode mode : {Mode::kAtMostOnce, Mode::kAtLeastOnce, Mode::kExactlyOnce}) {
       SyntheticOptions options;
       options.job = job;

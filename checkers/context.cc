@@ -17,14 +17,24 @@ const std::string& ContextBuilder::KeyName(uint32_t key) const {
   return key < history_.keys.size() ? history_.keys[key] : kNone;
 }
 
-void ContextBuilder::AddInput(const InputEvent& input, int64_t delivered_t, int64_t until_t,
+void ContextBuilder::AddInput(uint32_t index, int64_t delivered_t, int64_t until_t,
                               nlohmann::json* example) const {
+  const InputEvent& input = history_.inputs[index];
   nlohmann::json& e = *example;
   e["key"] = KeyName(input.key);
-  e["input"] = {{"t", input.t},
-                {"partition", input.partition},
-                {"offset", input.offset},
-                {"event_time", input.event_time}};
+  e["input"] = {
+      {"t", input.t},
+      {"partition",
+       input.partition == kNoPartition ? nlohmann::json() : nlohmann::json(input.partition)},
+      {"offset", input.offset == kNoOffset ? nlohmann::json() : nlohmann::json(input.offset)},
+      {"event_time", input.event_time}};
+  if (input.status != SendStatus::kOk) {
+    e["input"]["status"] = std::string(SendStatusName(input.status));
+    const auto& errors = history_.send_errors;
+    auto it = std::lower_bound(errors.begin(), errors.end(), index,
+                               [](const SendError& s, uint32_t i) { return s.input < i; });
+    if (it != errors.end() && it->input == index) e["input"]["error"] = it->error;
+  }
   e["latency_ns"] =
       delivered_t == kNever ? nlohmann::json(nullptr) : nlohmann::json(delivered_t - input.t);
   AddSpan(input.t, until_t, example);

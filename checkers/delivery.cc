@@ -2,18 +2,33 @@
 
 #include <algorithm>
 
+#include "checkers/registry.h"
+
 namespace faultline::checkers {
 namespace {
 
 constexpr size_t kMaxListed = 10;  // copies listed in one example
 
+nlohmann::json CountJson(int64_t count) {
+  return count == kNoCount ? nlohmann::json() : nlohmann::json(count);
+}
+
 nlohmann::json OutputJson(const OutputEvent& o) {
-  return {{"t", o.t}, {"count", o.count}, {"committed", o.committed}};
+  return {{"t", o.t}, {"count", CountJson(o.count)}, {"committed", o.committed}};
+}
+
+nlohmann::json OutputsJson(const std::vector<OutputEvent>& outputs,
+                           std::span<const uint32_t> mine) {
+  nlohmann::json seen = nlohmann::json::array();
+  for (uint32_t o : mine) {
+    if (seen.size() < kMaxListed) seen.push_back(OutputJson(outputs[o]));
+  }
+  return seen;
 }
 
 // An example for an output line with no input: its own figures and the span around it.
 nlohmann::json OrphanOutputExample(const OutputEvent& out, const ContextBuilder& context) {
-  nlohmann::json e = {{"id", out.id}, {"count", out.count}, {"t", out.t}};
+  nlohmann::json e = {{"id", out.id}, {"count", CountJson(out.count)}, {"t", out.t}};
   e["key"] = context.KeyName(out.key);
   context.AddSpan(out.t, out.t, &e);
   return e;
@@ -23,36 +38,53 @@ nlohmann::json OrphanOutputExample(const OutputEvent& out, const ContextBuilder&
 
 CheckerResult CheckDelivery(const History& history, const RecordIndex& index,
                             const ContextBuilder& context) {
-  CheckerResult r = CheckerResult::Make("delivery", {"lost", "duplicated", "unexpected"});
-  Anomaly& lost = r.anomalies[0];
-  Anomaly& duplicated = r.anomalies[1];
-  Anomaly& unexpected = r.anomalies[2];
+  CheckerResult r = NewCheckerResult(CheckerId::kDelivery);
+  Anomaly& lost = *r.Find("lost");
+  Anomaly& duplicated = *r.Find("duplicated");
+  Anomaly& unexpected = *r.Find("unexpected");
+  Anomaly& after_fail = *r.Find("delivered-after-fail");
+  int64_t failed = 0, unknown_delivered = 0, unknown_missing = 0;
   const auto& inputs = history.inputs;
   const auto& outputs = history.outputs;
   for (uint32_t i = 0; i < inputs.size(); ++i) {
     if (!index.ids().IsCanonical(i)) continue;
     std::span<const uint32_t> mine = index.CommittedOutputs(i);
+    const SendStatus status = index.ids().StatusOf(i);
+    if (status == SendStatus::kFail) {
+      ++failed;
+      if (!mine.empty()) {
+        after_fail.Note([&] {
+          nlohmann::json e = {{"id", inputs[i].id}, {"copies", mine.size()}};
+          e["outputs"] = OutputsJson(outputs, mine);
+          context.AddInput(i, index.delivered_times()[i], index.delivered_times()[i], &e);
+          return e;
+        });
+      }
+    } else if (status == SendStatus::kUnknown) {
+      ++(mine.empty() ? unknown_missing : unknown_delivered);
+    }
     if (mine.empty()) {
+      // Only an acknowledged send must be delivered; an unknown one may or may not be.
+      if (status != SendStatus::kOk) continue;
       lost.Note([&] {
         nlohmann::json e = {{"id", inputs[i].id}};
-        context.AddInput(inputs[i], kNever, kNever, &e);
+        context.AddInput(i, kNever, kNever, &e);
         return e;
       });
     } else if (mine.size() > 1) {
       duplicated.NoteMany(static_cast<int64_t>(mine.size()) - 1, [&] {
         nlohmann::json e = {{"id", inputs[i].id}, {"copies", mine.size()}};
-        nlohmann::json seen = nlohmann::json::array();
         int64_t last_t = 0;
-        for (uint32_t o : mine) {
-          if (seen.size() < kMaxListed) seen.push_back(OutputJson(outputs[o]));
-          last_t = std::max(last_t, outputs[o].t);
-        }
-        e["outputs"] = std::move(seen);
-        context.AddInput(inputs[i], index.delivered_times()[i], last_t, &e);
+        for (uint32_t o : mine) last_t = std::max(last_t, outputs[o].t);
+        e["outputs"] = OutputsJson(outputs, mine);
+        context.AddInput(i, index.delivered_times()[i], last_t, &e);
         return e;
       });
     }
   }
+  r.details = {{"failed", failed},
+               {"unknown_delivered", unknown_delivered},
+               {"unknown_missing", unknown_missing}};
   std::vector<std::pair<uint64_t, uint32_t>> orphans;
   for (uint32_t o = 0; o < outputs.size(); ++o) {
     if (outputs[o].committed && index.InputOf(o) == kNoInput) orphans.push_back({outputs[o].id, o});
@@ -65,8 +97,8 @@ CheckerResult CheckDelivery(const History& history, const RecordIndex& index,
 
 CheckerResult CheckVisibility(const History& history, const RecordIndex& index,
                               const ContextBuilder& context) {
-  CheckerResult r = CheckerResult::Make("visibility", {"aborted-reads"});
-  Anomaly& aborted = r.anomalies[0];
+  CheckerResult r = NewCheckerResult(CheckerId::kVisibility);
+  Anomaly& aborted = *r.Find("aborted-reads");
   const auto& outputs = history.outputs;
   std::vector<std::pair<std::pair<uint64_t, int64_t>, uint32_t>> never_committed;
   for (uint32_t o = 0; o < outputs.size(); ++o) {
@@ -74,8 +106,10 @@ CheckerResult CheckVisibility(const History& history, const RecordIndex& index,
     uint32_t in = index.InputOf(o);
     bool became_committed = false;
     if (in != kNoInput) {
+      // A countless output (the delivery job) is matched by its id alone.
       for (uint32_t c : index.CommittedOutputs(in)) {
-        became_committed = became_committed || outputs[c].count == outputs[o].count;
+        became_committed = became_committed || outputs[o].count == kNoCount ||
+                           outputs[c].count == outputs[o].count;
       }
     }
     if (!became_committed) never_committed.push_back({{outputs[o].id, outputs[o].count}, o});
@@ -84,8 +118,9 @@ CheckerResult CheckVisibility(const History& history, const RecordIndex& index,
     aborted.Note([&] {
       uint32_t in = index.InputOf(o);
       if (in == kNoInput) return OrphanOutputExample(outputs[o], context);
-      nlohmann::json e = {{"id", outputs[o].id}, {"count", outputs[o].count}, {"t", outputs[o].t}};
-      context.AddInput(history.inputs[in], index.delivered_times()[in], outputs[o].t, &e);
+      nlohmann::json e = {
+          {"id", outputs[o].id}, {"count", CountJson(outputs[o].count)}, {"t", outputs[o].t}};
+      context.AddInput(in, index.delivered_times()[in], outputs[o].t, &e);
       return e;
     });
   }

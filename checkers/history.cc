@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "checkers/registry.h"
 
 namespace faultline::checkers {
 namespace {
@@ -57,6 +60,12 @@ struct HistoryReader::Fields {
   const JsonMember* scenario = nullptr;
   const JsonMember* seed = nullptr;
   const JsonMember* window_size = nullptr;
+  const JsonMember* fault_id = nullptr;
+  const JsonMember* error = nullptr;
+  const JsonMember* status = nullptr;
+  const JsonMember* ack_t = nullptr;
+  const JsonMember* system = nullptr;
+  const JsonMember* checks = nullptr;
 
   void Set(std::string_view n, const JsonMember* m) {
     switch (n.size()) {
@@ -93,15 +102,28 @@ struct HistoryReader::Fields {
           phase = m;
         else if (Is(n, "event"))
           event = m;
+        else if (Is(n, "error"))
+          error = m;
+        else if (Is(n, "ack_t"))
+          ack_t = m;
         break;
       case 6:
         if (Is(n, "offset"))
           offset = m;
         else if (Is(n, "target"))
           target = m;
+        else if (Is(n, "status"))
+          status = m;
+        else if (Is(n, "system"))
+          system = m;
+        else if (Is(n, "checks"))
+          checks = m;
         break;
       case 8:
-        if (Is(n, "scenario")) scenario = m;
+        if (Is(n, "scenario"))
+          scenario = m;
+        else if (Is(n, "fault_id"))
+          fault_id = m;
         break;
       case 9:
         if (Is(n, "partition"))
@@ -134,6 +156,9 @@ Status Mistyped(std::string_view type, const char* name, const char* expected) {
   return Status::Corruption(std::string(type) + " line: \"" + name + "\" must be " + expected);
 }
 
+// An optional member that is not there: absent, or null.
+bool Absent(const JsonMember* m) { return m == nullptr || m->kind == JsonMember::Kind::kNull; }
+
 // Fast accessors for the hot lines: the value if the member is there with the right type.
 bool IntOf(const JsonMember* m, int64_t* out) {
   if (m != nullptr && m->is_int) {
@@ -149,6 +174,16 @@ bool IdOf(const JsonMember* m, uint64_t* out) {
     return true;
   }
   return m != nullptr && m->kind == JsonMember::Kind::kNumber && ParseJsonUint64(m->raw, out);
+}
+
+// A send status spelled without escapes; the slow path decodes the rest.
+bool SendStatusOf(const JsonMember* m, SendStatus* out) {
+  if (m->kind != JsonMember::Kind::kString || m->escaped) return false;
+  if (auto status = ParseSendStatus(m->raw)) {
+    *out = *status;
+    return true;
+  }
+  return false;
 }
 
 // Optional boolean, true when absent.
@@ -208,16 +243,75 @@ Status GetString(const JsonMember* m, std::string_view type, const char* name, s
   return Status::Ok();
 }
 
+Status GetSendStatus(const JsonMember* m, std::string* scratch, SendStatus* out) {
+  constexpr const char* kExpected = "\"ok\", \"fail\" or \"unknown\"";
+  if (m->kind != JsonMember::Kind::kString) return Mistyped("input", "status", kExpected);
+  const std::string name = Text(m, scratch);
+  if (auto status = ParseSendStatus(name)) {
+    *out = *status;
+    return Status::Ok();
+  }
+  return Status::Corruption(std::string("input line: \"status\" must be ") + kExpected +
+                            ", not \"" + name + "\"");
+}
+
+// The meta line's `checks`: an array of checker names, each one the registry knows.
+Status GetChecks(const JsonMember* m, std::vector<std::string>* out) {
+  nlohmann::json list = nlohmann::json::parse(m->raw, nullptr, /*allow_exceptions=*/false);
+  if (m->kind != JsonMember::Kind::kArray || !list.is_array()) {
+    return Mistyped("meta", "checks", "an array of checker names");
+  }
+  for (const nlohmann::json& name : list) {
+    if (!name.is_string()) return Mistyped("meta", "checks", "an array of checker names");
+    if (FindChecker(name.get<std::string>()) == nullptr) {
+      std::string known;
+      for (const std::string& n : CheckerNames()) known += (known.empty() ? "" : ", ") + n;
+      return Status::Corruption("meta line: \"checks\" names an unknown checker \"" +
+                                name.get<std::string>() + "\" (known: " + known + ")");
+    }
+    out->push_back(name.get<std::string>());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::optional<JobKind> ParseJobKind(std::string_view name) {
   if (name == "count") return JobKind::kCount;
   if (name == "window-count" || name == "window") return JobKind::kWindowCount;
+  if (name == "delivery") return JobKind::kDelivery;
   return std::nullopt;
 }
 
 std::string_view JobKindName(JobKind job) {
-  return job == JobKind::kCount ? "count" : "window-count";
+  switch (job) {
+    case JobKind::kCount:
+      return "count";
+    case JobKind::kWindowCount:
+      return "window-count";
+    case JobKind::kDelivery:
+      return "delivery";
+  }
+  return "count";
+}
+
+std::optional<SendStatus> ParseSendStatus(std::string_view name) {
+  if (name == "ok") return SendStatus::kOk;
+  if (name == "fail") return SendStatus::kFail;
+  if (name == "unknown") return SendStatus::kUnknown;
+  return std::nullopt;
+}
+
+std::string_view SendStatusName(SendStatus status) {
+  switch (status) {
+    case SendStatus::kOk:
+      return "ok";
+    case SendStatus::kFail:
+      return "fail";
+    case SendStatus::kUnknown:
+      return "unknown";
+  }
+  return "ok";
 }
 
 bool History::HasPhase(std::string_view phase) const {
@@ -292,29 +386,8 @@ Result<History> HistoryReader::Finish() {
     RETURN_IF_ERROR(ParseLine(line));
   }
   auto& h = history_;
-  // Each end closes the earliest open begin of the same fault and target, in time order; an
-  // end with no begin is ignored.
-  std::stable_sort(fault_edges_.begin(), fault_edges_.end(),
-                   [](const FaultEdge& a, const FaultEdge& b) { return a.t < b.t; });
-  std::vector<size_t> open;  // indices into h.faults
-  for (FaultEdge& edge : fault_edges_) {
-    if (edge.begin) {
-      open.push_back(h.faults.size());
-      h.faults.push_back({std::move(edge.fault), std::move(edge.target), edge.t, kNever});
-      continue;
-    }
-    auto it = std::find_if(open.begin(), open.end(), [&](size_t f) {
-      return h.faults[f].fault == edge.fault && h.faults[f].target == edge.target;
-    });
-    if (it != open.end()) {
-      h.faults[*it].end = edge.t;
-      open.erase(it);
-    }
-  }
+  h.faults = PairFaultEdges(std::move(fault_edges_));
   fault_edges_.clear();
-  std::stable_sort(
-      h.faults.begin(), h.faults.end(),
-      [](const FaultInterval& a, const FaultInterval& b) { return a.begin < b.begin; });
   std::stable_sort(h.checkpoints.begin(), h.checkpoints.end(),
                    [](const CheckpointEvent& a, const CheckpointEvent& b) { return a.t < b.t; });
   return std::move(history_);
@@ -362,14 +435,17 @@ Status HistoryReader::GetKey(const JsonMember* m, std::string_view type, uint32_
 }
 
 Status HistoryReader::ParseInput(const Fields& f) {
-  InputEvent e{0, 0, 0, 0, 0, 0};
-  int64_t partition = 0;
+  InputEvent e{0, 0, kNoOffset, 0, 0, kNoPartition, SendStatus::kOk};
+  int64_t partition = kNoPartition;
+  int64_t ack_t;
   if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && KeyOf(f.key, &e.key) &&
-      IntOf(f.partition, &partition) && partition >= INT32_MIN && partition <= INT32_MAX &&
-      IntOf(f.offset, &e.offset) && IntOf(f.event_time, &e.event_time)) {
+      (Absent(f.partition) ||
+       (IntOf(f.partition, &partition) && partition >= INT32_MIN && partition <= INT32_MAX)) &&
+      (Absent(f.offset) || IntOf(f.offset, &e.offset)) && IntOf(f.event_time, &e.event_time) &&
+      (f.status == nullptr || SendStatusOf(f.status, &e.status)) &&
+      (Absent(f.ack_t) || IntOf(f.ack_t, &ack_t))) {
     e.partition = static_cast<int32_t>(partition);
-    history_.end_t = std::max(history_.end_t, e.t);
-    history_.inputs.push_back(e);
+    AddInput(e, f.error);
     return Status::Ok();
   }
   // Say which member is wrong.
@@ -377,23 +453,40 @@ Status HistoryReader::ParseInput(const Fields& f) {
   RETURN_IF_ERROR(GetInt(f.t, type, "t", &e.t));
   RETURN_IF_ERROR(GetId(f.id, type, &e.id));
   RETURN_IF_ERROR(GetKey(f.key, type, &e.key));
-  RETURN_IF_ERROR(GetIntAs(f.partition, type, "partition", &e.partition));
-  RETURN_IF_ERROR(GetInt(f.offset, type, "offset", &e.offset));
-  return GetInt(f.event_time, type, "event_time", &e.event_time);
+  if (!Absent(f.partition)) RETURN_IF_ERROR(GetIntAs(f.partition, type, "partition", &e.partition));
+  if (!Absent(f.offset)) RETURN_IF_ERROR(GetInt(f.offset, type, "offset", &e.offset));
+  RETURN_IF_ERROR(GetInt(f.event_time, type, "event_time", &e.event_time));
+  if (!Absent(f.ack_t)) RETURN_IF_ERROR(GetInt(f.ack_t, type, "ack_t", &ack_t));
+  if (f.status != nullptr) RETURN_IF_ERROR(GetSendStatus(f.status, &scratch_, &e.status));
+  AddInput(e, f.error);  // a status spelled with escapes
+  return Status::Ok();
+}
+
+void HistoryReader::AddInput(const InputEvent& e, const JsonMember* error) {
+  history_.end_t = std::max(history_.end_t, e.t);
+  if (e.status != SendStatus::kOk) {
+    ++(e.status == SendStatus::kFail ? history_.failed_sends : history_.unknown_sends);
+    if (!Absent(error)) {
+      history_.send_errors.push_back(
+          {static_cast<uint32_t>(history_.inputs.size()), Text(error, &scratch_)});
+    }
+  }
+  history_.inputs.push_back(e);
 }
 
 Status HistoryReader::ParseOutput(const Fields& f) {
-  OutputEvent e{0, 0, 0, kNoKey, true};
-  if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && IntOf(f.count, &e.count) &&
+  OutputEvent e{0, 0, kNoCount, kNoKey, true};
+  if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && (Absent(f.count) || IntOf(f.count, &e.count)) &&
       (f.key == nullptr || KeyOf(f.key, &e.key)) && CommittedOf(f.committed, &e.committed)) {
     history_.end_t = std::max(history_.end_t, e.t);
+    history_.counted_outputs += e.count != kNoCount;
     history_.outputs.push_back(e);
     return Status::Ok();
   }
   constexpr std::string_view type = "output";
   RETURN_IF_ERROR(GetInt(f.t, type, "t", &e.t));
   RETURN_IF_ERROR(GetId(f.id, type, &e.id));
-  RETURN_IF_ERROR(GetInt(f.count, type, "count", &e.count));
+  if (!Absent(f.count)) RETURN_IF_ERROR(GetInt(f.count, type, "count", &e.count));
   if (f.key != nullptr) RETURN_IF_ERROR(GetKey(f.key, type, &e.key));
   return GetCommitted(f.committed, type, &e.committed);
 }
@@ -428,10 +521,18 @@ Status HistoryReader::ParseFields(const Fields& f) {
     std::string phase;
     RETURN_IF_ERROR(GetString(f.phase, type, "phase", &scratch_, &phase));
     if (f.fault == nullptr) return Missing(type, "fault");
-    std::string fault = Text(f.fault, &scratch_);
-    std::string target = Text(f.target, &scratch_);
+    FaultEdge edge;
+    edge.t = t;
+    if (f.fault_id != nullptr)
+      RETURN_IF_ERROR(GetInt(f.fault_id, type, "fault_id", &edge.fault_id));
+    edge.fault = Text(f.fault, &scratch_);
+    edge.target = Text(f.target, &scratch_);
     if (phase == "begin" || phase == "end") {  // other phases are ignored
-      fault_edges_.push_back({t, phase == "begin", std::move(fault), std::move(target)});
+      edge.phase = phase == "begin" ? FaultEdge::Phase::kBegin : FaultEdge::Phase::kEnd;
+      fault_edges_.push_back(std::move(edge));
+    } else if (phase == "failed") {
+      h.failed_faults.push_back(
+          {t, std::move(edge.fault), std::move(edge.target), Text(f.error, &scratch_)});
     }
   } else if (type == "runtime") {
     std::string event = Text(f.event, &scratch_);
@@ -449,6 +550,10 @@ Status HistoryReader::ParseFields(const Fields& f) {
     if (f.mode != nullptr)
       RETURN_IF_ERROR(GetString(f.mode, type, "mode", &scratch_, &h.meta.mode));
     if (f.job != nullptr) RETURN_IF_ERROR(GetString(f.job, type, "job", &scratch_, &h.meta.job));
+    if (!Absent(f.system)) {
+      RETURN_IF_ERROR(GetString(f.system, type, "system", &scratch_, &h.meta.system));
+    }
+    if (!Absent(f.checks)) RETURN_IF_ERROR(GetChecks(f.checks, &h.meta.checks.emplace()));
     h.meta.scenario = Text(f.scenario, &scratch_);
     if (f.seed != nullptr) {
       uint64_t seed;

@@ -9,6 +9,7 @@
 
 #include "base/mode.h"
 #include "base/status.h"
+#include "checkers/fault_intervals.h"
 #include "checkers/json_line.h"
 
 namespace faultline::checkers {
@@ -18,30 +19,43 @@ using ::faultline::Mode;
 using ::faultline::ModeName;
 using ::faultline::ParseMode;
 
-// The keyed operator of the job: `count` or `window-count`.
-enum class JobKind { kCount, kWindowCount };
-std::optional<JobKind> ParseJobKind(std::string_view name);  // "count", "window-count"
+// What the job does with the records, which decides the checkers that apply
+// (checkers/registry.h): `count` (a running count per key), `window-count` (tumbling-window
+// counts per key) or `delivery` (records delivered as they are, no per-key state).
+enum class JobKind { kCount, kWindowCount, kDelivery };
+// "count", "window-count" (or "window"), "delivery".
+std::optional<JobKind> ParseJobKind(std::string_view name);
 std::string_view JobKindName(JobKind job);
 
-constexpr int64_t kNever = std::numeric_limits<int64_t>::max();  // "no such time"
-constexpr uint32_t kNoKey = std::numeric_limits<uint32_t>::max();
+// The outcome of a send as the system under test reported it (docs/history-format.md):
+// acknowledged, certainly not applied, or unknown (timed out: it may or may not be applied).
+enum class SendStatus : uint8_t { kOk, kFail, kUnknown };
+std::optional<SendStatus> ParseSendStatus(std::string_view name);  // "ok", "fail", "unknown"
+std::string_view SendStatusName(SendStatus status);
 
-// The history's events, compact and typed (DESIGN.md §3). Keys are interned: events hold an
-// index into History::keys. Times `t` are nanoseconds since the run started.
+constexpr uint32_t kNoKey = std::numeric_limits<uint32_t>::max();
+constexpr int32_t kNoPartition = -1;                                // an input without partition
+constexpr int64_t kNoOffset = std::numeric_limits<int64_t>::min();  // an input without offset
+constexpr int64_t kNoCount = std::numeric_limits<int64_t>::min();   // an output without count
+
+// The history's events, compact and typed (docs/history-format.md). Keys are interned:
+// events hold an index into History::keys. Times `t` are nanoseconds since the run started.
+// An input is a send invoked at `t`; `status` is its outcome.
 struct InputEvent {
   int64_t t;
   uint64_t id;
-  int64_t offset;
+  int64_t offset;  // kNoOffset when the line has none
   int64_t event_time;
   uint32_t key;
-  int32_t partition;
+  int32_t partition;  // kNoPartition when the line has none
+  SendStatus status;
 };
 
 struct OutputEvent {
   int64_t t;
   uint64_t id;
-  int64_t count;
-  uint32_t key;  // kNoKey when the line names none
+  int64_t count;  // kNoCount when the line has none
+  uint32_t key;   // kNoKey when the line names none
   bool committed;
 };
 
@@ -54,12 +68,13 @@ struct WindowEvent {
   bool committed;
 };
 
-// A fault from its `begin` line to its `end` line (end == kNever: never healed in the history).
-struct FaultInterval {
-  std::string fault;   // "kill", "partition", ...
-  std::string target;  // "worker-1"; non-string targets are kept as their JSON text
-  int64_t begin;
-  int64_t end;
+// A fault line with `"phase": "failed"`: an injection that did not take effect. Never an
+// interval, never an active fault in an anomaly's context.
+struct FailedFault {
+  int64_t t = 0;
+  std::string fault;
+  std::string target;
+  std::string error;  // the line's `error`; "" when it has none
 };
 
 struct CheckpointEvent {
@@ -72,13 +87,23 @@ struct PhaseEvent {
   std::string phase;
 };
 
+// The error a `fail` or `unknown` send reported, for the input at `input` (an index into
+// History::inputs). Kept apart from InputEvent: few sends have one.
+struct SendError {
+  uint32_t input;
+  std::string error;
+};
+
 struct HistoryMeta {
   bool present = false;
   std::string scenario;
   std::string mode;  // as written; may be empty or unknown
   std::string job;
+  std::string system;  // the system under test, as named; informational
   std::optional<uint64_t> seed;
   std::optional<int64_t> window_size;  // event-time units; the window job's tumbling size
+  // The checkers the scenario selected (names from CheckerNames()); nullopt: all of them.
+  std::optional<std::vector<std::string>> checks;
 };
 
 // A parsed history.jsonl. A plain value; thread-compatible.
@@ -86,12 +111,17 @@ struct History {
   HistoryMeta meta;
   std::vector<std::string> keys;  // interned key names
   std::vector<InputEvent> inputs;
+  std::vector<SendError> send_errors;        // by input index
   std::vector<OutputEvent> outputs;          // committed and uncommitted, in line order
   std::vector<WindowEvent> windows;          // committed and uncommitted, in line order
-  std::vector<FaultInterval> faults;         // sorted by begin
+  std::vector<FaultInterval> faults;         // sorted by begin (PairFaultEdges)
+  std::vector<FailedFault> failed_faults;    // in line order
   std::vector<CheckpointEvent> checkpoints;  // completed checkpoints, sorted by t
   std::vector<PhaseEvent> phases;            // in line order
   uint64_t lines = 0;                        // lines read, blank ones included
+  uint64_t counted_outputs = 0;              // output lines that carry a `count`
+  uint64_t failed_sends = 0;                 // input lines with status `fail`
+  uint64_t unknown_sends = 0;                // input lines with status `unknown`
   int64_t end_t = 0;                         // the largest `t` of any line
 
   bool HasPhase(std::string_view phase) const;
@@ -117,27 +147,21 @@ class HistoryReader {
   Result<History> Finish();
 
  private:
-  struct FaultEdge {  // a fault line, paired into intervals by Finish()
-    int64_t t;
-    bool begin;
-    std::string fault;
-    std::string target;
-  };
-
   struct Fields;
   Status ParseLine(std::string_view line);
   Status ParseFields(const Fields& f);
   Status ParseInput(const Fields& f);
   Status ParseOutput(const Fields& f);
+  void AddInput(const InputEvent& e, const JsonMember* error);
   bool KeyOf(const JsonMember* m, uint32_t* out);
   Status GetKey(const JsonMember* m, std::string_view type, uint32_t* out);
   uint32_t InternKey(std::string_view key);
 
   History history_;
-  std::string pending_;               // an incomplete last line carried between Feed() calls
-  std::vector<uint32_t> key_slots_;   // open addressing: indices into history_.keys
-  std::vector<uint64_t> key_hashes_;  // per key
-  std::vector<FaultEdge> fault_edges_;
+  std::string pending_;                 // an incomplete last line carried between Feed() calls
+  std::vector<uint32_t> key_slots_;     // open addressing: indices into history_.keys
+  std::vector<uint64_t> key_hashes_;    // per key
+  std::vector<FaultEdge> fault_edges_;  // paired into intervals by Finish()
   std::vector<JsonMember> members_;
   std::string scratch_;
 };

@@ -10,7 +10,7 @@
 namespace faultline::checkers {
 namespace {
 
-// The example of DESIGN.md §3, with the phases of a finished run.
+// The example of docs/history-format.md, with the phases of a finished run.
 constexpr const char* kDesignExample =
     R"({"type":"meta","scenario":"kill-worker","mode":"exactly-once","job":"count","seed":7}
 {"t":1200,"type":"input","id":42,"key":"k7","partition":1,"offset":17,"event_time":1234,"value":1}
@@ -102,6 +102,35 @@ TEST(HistoryReader, PairsFaultEndsWithTheirBegins) {
   EXPECT_EQ(h->faults[1].end, kNever);
   EXPECT_EQ(h->faults[2].begin, 5);
   EXPECT_EQ(h->faults[2].end, kNever);
+}
+
+TEST(HistoryReader, PairsByFaultIdAndKeepsFailedInjectionsApart) {
+  auto h = ParseHistory(
+      R"({"t":1,"type":"fault","fault":"kill","target":"w1","phase":"begin","fault_id":3}
+{"t":2,"type":"fault","fault":"kill","target":"w1","phase":"begin","fault_id":3}
+{"t":3,"type":"fault","fault":"kill","target":"w1","phase":"begin","fault_id":4}
+{"t":4,"type":"fault","fault":"kill","target":"w1","phase":"end","fault_id":4}
+{"t":5,"type":"fault","fault":"kill","target":"w1","phase":"end","fault_id":3}
+{"t":6,"type":"fault","fault":"pause","target":"w2","phase":"failed","error":"no such pid"}
+{"t":7,"type":"fault","fault":"pause","target":"w2","phase":"end"}
+)");
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  ASSERT_EQ(h->faults.size(), 2u);  // the repeated begin of fault 3 opens nothing
+  EXPECT_EQ(h->faults[0].fault_id, 3);
+  EXPECT_EQ(h->faults[0].begin, 1);
+  EXPECT_EQ(h->faults[0].end, 5);
+  EXPECT_EQ(h->faults[1].fault_id, 4);
+  EXPECT_EQ(h->faults[1].end, 4);
+  ASSERT_EQ(h->failed_faults.size(), 1u);
+  EXPECT_EQ(h->failed_faults[0].t, 6);
+  EXPECT_EQ(h->failed_faults[0].fault, "pause");
+  EXPECT_EQ(h->failed_faults[0].target, "w2");
+  EXPECT_EQ(h->failed_faults[0].error, "no such pid");
+
+  auto bad =
+      ParseHistory(R"({"t":1,"type":"fault","fault":"kill","phase":"begin","fault_id":"x"})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "line 1: fault line: \"fault_id\" must be an integer");
 }
 
 TEST(HistoryReader, DecodesEscapedKeysAndAcceptsCrlfAndAMissingLastNewline) {

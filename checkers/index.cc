@@ -5,6 +5,22 @@
 namespace faultline::checkers {
 namespace {
 
+// Of two sends of one id, the stronger claim: ok, then unknown, then fail.
+SendStatus Stronger(SendStatus a, SendStatus b) {
+  auto rank = [](SendStatus s) {
+    switch (s) {
+      case SendStatus::kOk:
+        return 2;
+      case SendStatus::kUnknown:
+        return 1;
+      case SendStatus::kFail:
+        return 0;
+    }
+    return 0;
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
 uint64_t Mix(uint64_t id) {
   uint64_t h = id * 0x9E3779B97F4A7C15ULL;
   return h ^ (h >> 29);
@@ -12,7 +28,7 @@ uint64_t Mix(uint64_t id) {
 
 }  // namespace
 
-IdIndex::IdIndex(const std::vector<InputEvent>& inputs) : repeat_(inputs.size(), 0) {
+IdIndex::IdIndex(const std::vector<InputEvent>& inputs) : flags_(inputs.size(), 0) {
   if (inputs.empty()) return;
   auto [lo, hi] =
       std::minmax_element(inputs.begin(), inputs.end(),
@@ -31,10 +47,15 @@ IdIndex::IdIndex(const std::vector<InputEvent>& inputs) : repeat_(inputs.size(),
   }
   for (uint32_t i = 0; i < inputs.size(); ++i) {
     uint32_t* slot = Slot(inputs[i].id);
+    const auto status = static_cast<uint8_t>(inputs[i].status);
     if (*slot == kNoInput) {
       *slot = i;
+      flags_[i] = status;
     } else {
-      repeat_[i] = 1;
+      flags_[i] = kRepeat | status;
+      uint8_t& canonical = flags_[*slot];
+      canonical = static_cast<uint8_t>(
+          Stronger(static_cast<SendStatus>(canonical & kStatusMask), inputs[i].status));
     }
   }
 }
@@ -68,12 +89,13 @@ RecordIndex::RecordIndex(const History& history)
       starts_(history.inputs.size() + 1, 0),
       first_pair_(history.outputs.size(), 0),
       delivered_t_(history.inputs.size(), kNever),
-      first_count_(history.inputs.size(), 0),
+      first_count_(history.inputs.size(), kNoCount),
+      first_output_(history.inputs.size(), kNoInput),
       key_inputs_(history.keys.size(), 0) {
   const auto& inputs = history.inputs;
   const auto& outputs = history.outputs;
   for (uint32_t i = 0; i < inputs.size(); ++i) {
-    if (ids_.IsCanonical(i)) ++key_inputs_[inputs[i].key];
+    if (ids_.IsCanonical(i) && ids_.StatusOf(i) != SendStatus::kFail) ++key_inputs_[inputs[i].key];
   }
   // Counting sort of the committed outputs by input: CSR in line order.
   for (size_t o = 0; o < outputs.size(); ++o) {
@@ -100,8 +122,9 @@ RecordIndex::RecordIndex(const History& history)
     }
     delivered_t_[i] = outputs[first].t;
     first_count_[i] = outputs[first].count;
+    first_output_[i] = first;
     if (mine.size() == 1) {
-      first_pair_[first] = 1;
+      first_pair_[first] = outputs[first].count != kNoCount;
       continue;
     }
     // Several committed outputs: the first observed of each distinct count is a pair.
@@ -111,6 +134,7 @@ RecordIndex::RecordIndex(const History& history)
       return ObservedBefore(outputs, a, b);
     });
     for (size_t k = 0; k < scratch.size(); ++k) {
+      if (outputs[scratch[k]].count == kNoCount) continue;
       if (k == 0 || outputs[scratch[k]].count != outputs[scratch[k - 1]].count) {
         first_pair_[scratch[k]] = 1;
       }

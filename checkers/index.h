@@ -14,15 +14,21 @@ constexpr uint32_t kNoInput = UINT32_MAX;
 
 // IdIndex maps record ids to their input events in O(1): a flat array when the ids are dense
 // (the generator numbers them), an open-addressing table otherwise. The first input line of an
-// id is its canonical input; a later line with the same id is a repeat, ignored by checkers.
-// Immutable after construction; thread-safe for readers.
+// id is its canonical input; a later line with the same id is a repeat, ignored by checkers
+// but for its send status: an id is `ok` when any of its sends was acknowledged, else
+// `unknown` when any may have been applied, else `fail`. Immutable after construction;
+// thread-safe for readers.
 class IdIndex {
  public:
   explicit IdIndex(const std::vector<InputEvent>& inputs);
 
   // The canonical input with `id`, or kNoInput.
   uint32_t Find(uint64_t id) const;
-  bool IsCanonical(uint32_t input) const { return !repeat_[input]; }
+  bool IsCanonical(uint32_t input) const { return (flags_[input] & kRepeat) == 0; }
+  // The status of the id of canonical `input`, over all its input lines.
+  SendStatus StatusOf(uint32_t input) const {
+    return static_cast<SendStatus>(flags_[input] & kStatusMask);
+  }
 
  private:
   uint32_t* Slot(uint64_t id);
@@ -32,13 +38,16 @@ class IdIndex {
   uint64_t mask_ = 0;
   std::vector<uint32_t> slots_;     // dense: by id - min_id_; hashed: by hash, kNoInput = empty
   std::vector<uint64_t> slot_ids_;  // hashed only: the id held by each slot
-  std::vector<uint8_t> repeat_;
+  static constexpr uint8_t kRepeat = 0x80;
+  static constexpr uint8_t kStatusMask = 0x03;
+  std::vector<uint8_t> flags_;  // per input: kRepeat, and the id's SendStatus
 };
 
-// RecordIndex relates the count job's outputs to its inputs: which input each output belongs
-// to, each input's committed outputs, and which committed output first showed each distinct
-// (id, count) pair in observation order (by `t`, then line order). Built once per check in
-// linear time; immutable after; thread-safe for readers.
+// RecordIndex relates the outputs of the count and delivery jobs to their inputs: which input
+// each output belongs to, each input's committed outputs, and which committed output first
+// showed each distinct (id, count) pair in observation order (by `t`, then line order; outputs
+// without a count are no pair). Built once per check in linear time; immutable after;
+// thread-safe for readers.
 class RecordIndex {
  public:
   explicit RecordIndex(const History& history);
@@ -54,9 +63,12 @@ class RecordIndex {
   bool IsFirstPair(size_t o) const { return first_pair_[o] != 0; }
   // Per input: `t` of its first committed output; kNever if none or a repeat input.
   const std::vector<int64_t>& delivered_times() const { return delivered_t_; }
-  // Per input: the count its first observed committed output carries (valid if delivered).
+  // Per input: the count its first observed committed output carries (valid if delivered;
+  // kNoCount when that output has none).
   int64_t first_count(uint32_t input) const { return first_count_[input]; }
-  // Per key: number of distinct input ids.
+  // Per input: its first observed committed output; kNoInput if none or a repeat input.
+  uint32_t first_output(uint32_t input) const { return first_output_[input]; }
+  // Per key: number of distinct input ids that may have been applied (status not `fail`).
   int64_t distinct_inputs(uint32_t key) const { return key_inputs_[key]; }
 
  private:
@@ -67,6 +79,7 @@ class RecordIndex {
   std::vector<uint8_t> first_pair_;
   std::vector<int64_t> delivered_t_;
   std::vector<int64_t> first_count_;
+  std::vector<uint32_t> first_output_;
   std::vector<int64_t> key_inputs_;
 };
 

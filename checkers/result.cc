@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "checkers/verdict.h"
+
 namespace faultline::checkers {
 
 CheckerResult CheckerResult::Make(std::string checker_name,
@@ -45,6 +47,13 @@ std::string_view VerdictName(Verdict v) {
   return "unknown";
 }
 
+std::optional<Verdict> ParseVerdict(std::string_view name) {
+  for (Verdict v : {Verdict::kValid, Verdict::kInvalid, Verdict::kUnknown}) {
+    if (VerdictName(v) == name) return v;
+  }
+  return std::nullopt;
+}
+
 const CheckerResult* CheckResult::Find(std::string_view checker) const {
   for (const CheckerResult& c : checkers) {
     if (c.name == checker) return &c;
@@ -63,16 +72,6 @@ int64_t CheckResult::Figure(std::string_view dotted) const {
   return it != c->details.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 
-int CheckResult::ExitCode() const {
-  switch (verdict) {
-    case Verdict::kValid:
-      return 0;
-    case Verdict::kInvalid:
-      return 1;
-    case Verdict::kUnknown:
-      return 2;
-  }
-  return 2;
-}
+int CheckResult::ExitCode() const { return ExitCodeFor(verdict); }
 
 }  // namespace faultline::checkers

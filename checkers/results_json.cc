@@ -14,26 +14,46 @@ nlohmann::json ResultsToJson(const CheckResult& result, const std::string& histo
   j["mode"] = result.mode ? nlohmann::json(std::string(ModeName(*result.mode))) : nlohmann::json();
   j["job"] = std::string(JobKindName(result.job));
   j["scenario"] = result.scenario;
+  j["system"] = result.system.empty() ? nlohmann::json() : nlohmann::json(result.system);
   j["seed"] = result.seed ? nlohmann::json(*result.seed) : nlohmann::json();
   j["history"] = history_path;
   j["unknown_reasons"] = result.unknown_reasons;
   const HistoryStats& s = result.stats;
   j["stats"] = {{"lines", s.lines},
                 {"inputs", s.inputs},
+                {"inputs_ok", s.inputs_ok},
+                {"inputs_failed", s.inputs_failed},
+                {"inputs_unknown", s.inputs_unknown},
                 {"outputs", s.outputs},
                 {"uncommitted_outputs", s.uncommitted_outputs},
                 {"windows", s.windows},
                 {"faults", s.faults},
+                {"failed_faults", s.failed_faults},
                 {"checkpoints_completed", s.checkpoints},
                 {"end_t", s.end_t}};
+  nlohmann::json failed_faults = nlohmann::json::array();
+  for (const FailedFault& f : result.failed_faults) {
+    failed_faults.push_back(
+        {{"t", f.t}, {"fault", f.fault}, {"target", f.target}, {"error", f.error}});
+  }
+  j["failed_faults"] = std::move(failed_faults);
   nlohmann::json checkers = nlohmann::json::object();
   for (const CheckerResult& c : result.checkers) {
-    nlohmann::json cj = {{"valid", c.valid}, {"applicable", c.applicable}, {"clean", c.clean()}};
+    nlohmann::json cj = {{"valid", c.valid},
+                         {"applicable", c.applicable},
+                         {"selected", c.selected},
+                         {"clean", c.clean()}};
     nlohmann::json examples = nlohmann::json::object();
+    nlohmann::json kinds = nlohmann::json::array();
+    nlohmann::json failing = nlohmann::json::array();
     for (const Anomaly& a : c.anomalies) {
       cj[a.name] = a.count;
       examples[a.name] = a.examples;
+      kinds.push_back(a.name);
+      if (a.fails) failing.push_back(a.name);
     }
+    cj["anomalies"] = std::move(kinds);
+    cj["failing"] = std::move(failing);
     for (const auto& [name, value] : c.details.items()) cj[name] = value;
     if (!c.anomalies.empty()) cj["examples"] = std::move(examples);
     checkers[c.name] = std::move(cj);

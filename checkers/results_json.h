@@ -9,10 +9,11 @@
 namespace faultline::checkers {
 
 // results.json, the stable record of a check that reports read (docs/results-format.md):
-//   {"valid": true|false|"unknown", "mode", "job", "scenario", "seed", "history",
-//    "unknown_reasons": [...], "stats": {...},
-//    "checkers": {"delivery": {"valid", "applicable", "clean", "lost", "duplicated",
-//                              "unexpected", "examples": {"lost": [...], ...}}, ...}}
+//   {"valid": true|false|"unknown", "mode", "job", "scenario", "system", "seed", "history",
+//    "unknown_reasons": [...], "stats": {...}, "failed_faults": [...],
+//    "checkers": {"delivery": {"valid", "applicable", "selected", "clean", "lost", ...,
+//                              "anomalies": [kinds in order], "failing": [kinds that fail],
+//                              "examples": {"lost": [...], ...}}, ...}}
 // `history_path` is recorded as given.
 nlohmann::json ResultsToJson(const CheckResult& result, const std::string& history_path);
 

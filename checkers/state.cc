@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "checkers/registry.h"
+
 namespace faultline::checkers {
 namespace {
 
@@ -36,11 +38,20 @@ struct Pair {
 
 // A delivered input of the order checker.
 struct Position {
-  uint64_t group;  // (key, partition)
-  int64_t offset;
-  int64_t count;  // of its first observed committed output
+  uint64_t group;    // (key, partition)
+  int64_t position;  // in the partition: its offset, or its id without one
+  int64_t rank;      // count job: the count of its first observed committed output; delivery
+                     // job: that output's `t`
+  uint32_t tie;      // delivery job: that output's line, for outputs seen at the same `t`
   uint32_t input;
 };
+
+// The order checker's place of an input in its partition: its offset, or its id when it has
+// none (one sequential client assigns increasing ids in invoke order). Inputs without a
+// partition are all in kNoPartition.
+int64_t OrderPosition(const InputEvent& in) {
+  return in.offset == kNoOffset ? static_cast<int64_t>(in.id) : in.offset;
+}
 
 // Numbers the partitions that occur densely from 0: by offset from the smallest when their
 // range is small, else by rank among the distinct ones.
@@ -154,7 +165,7 @@ class KeyStateChecker {
     const OutputEvent& out = history_.outputs[o];
     nlohmann::json e = {{"id", out.id}, {"count", out.count}, {"t", out.t}};
     uint32_t in = index_.InputOf(o);
-    context_.AddInput(history_.inputs[in], index_.delivered_times()[in], out.t, &e);
+    context_.AddInput(in, index_.delivered_times()[in], out.t, &e);
     return e;
   }
 
@@ -180,12 +191,50 @@ class KeyStateChecker {
   std::vector<Pair> by_count_;
 };
 
+// The order checker's delivered inputs, grouped by (key, partition) with a counting sort when
+// the groups are few (the usual case), else in one group; `starts` receives the group
+// boundaries. kByCount: ranked by the count of their first observed committed output (inputs
+// whose output has none are left out), else by when that output was observed.
+template <bool kByCount>
+std::vector<Position> DeliveredPositions(const History& history, const RecordIndex& index,
+                                         std::vector<uint32_t>* starts) {
+  const auto& inputs = history.inputs;
+  const auto& outputs = history.outputs;
+  const auto& delivered = index.delivered_times();
+  PartitionNumbering partitions(inputs);
+  auto group_of = [&](size_t i) {
+    return uint64_t{inputs[i].key} * partitions.count() + partitions.Of(inputs[i].partition);
+  };
+  auto keep = [&](size_t i) {
+    // first_count is kNoCount for an input never delivered, too.
+    if constexpr (kByCount) return index.first_count(static_cast<uint32_t>(i)) != kNoCount;
+    return delivered[i] != kNever;
+  };
+  auto make = [&](size_t i) {
+    const auto input = static_cast<uint32_t>(i);
+    if constexpr (kByCount) {
+      return Position{group_of(i), OrderPosition(inputs[i]), index.first_count(input), 0, input};
+    }
+    const uint32_t first = index.first_output(input);
+    return Position{group_of(i), OrderPosition(inputs[i]), outputs[first].t, first, input};
+  };
+  const uint64_t groups = uint64_t{history.keys.size()} * partitions.count();
+  if (groups <= 4 * inputs.size() + 1024) {
+    return BuildGrouped<Position>(inputs.size(), groups, keep, group_of, make, starts);
+  }
+  std::vector<Position> order;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (keep(i)) order.push_back(make(i));
+  }
+  *starts = {0, static_cast<uint32_t>(order.size())};
+  return order;
+}
+
 }  // namespace
 
 CheckerResult CheckState(const History& history, const RecordIndex& index,
                          const ContextBuilder& context) {
-  CheckerResult r =
-      CheckerResult::Make("state", {"count-repeat", "count-gap", "count-regression", "overcount"});
+  CheckerResult r = NewCheckerResult(CheckerId::kState);
   const auto& outputs = history.outputs;
   std::vector<uint32_t> starts;
   std::vector<Pair> pairs = BuildGrouped<Pair>(
@@ -210,35 +259,18 @@ CheckerResult CheckState(const History& history, const RecordIndex& index,
 }
 
 CheckerResult CheckOrder(const History& history, const RecordIndex& index,
-                         const ContextBuilder& context) {
-  CheckerResult r = CheckerResult::Make("order", {"violations"});
-  Anomaly& violations = r.anomalies[0];
+                         const ContextBuilder& context, JobKind job) {
+  CheckerResult r = NewCheckerResult(CheckerId::kOrder);
+  Anomaly& violations = *r.Find("violations");
   const auto& inputs = history.inputs;
   const auto& delivered = index.delivered_times();
-  PartitionNumbering partitions(inputs);
-  auto group_of = [&](size_t i) {
-    return uint64_t{inputs[i].key} * partitions.count() + partitions.Of(inputs[i].partition);
-  };
-  auto delivered_input = [&](size_t i) { return delivered[i] != kNever; };
-  auto make = [&](size_t i) {
-    return Position{group_of(i), inputs[i].offset, index.first_count(static_cast<uint32_t>(i)),
-                    static_cast<uint32_t>(i)};
-  };
-  // Group by (key, partition) with a counting sort when the groups are few (the usual case),
-  // else by sorting; then put each group in offset order (usually it already is).
-  const uint64_t groups = uint64_t{history.keys.size()} * partitions.count();
+  const bool by_count = job != JobKind::kDelivery;
   std::vector<uint32_t> starts;
-  std::vector<Position> order;
-  if (groups <= 4 * inputs.size() + 1024) {
-    order = BuildGrouped<Position>(inputs.size(), groups, delivered_input, group_of, make, &starts);
-  } else {
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (delivered_input(i)) order.push_back(make(i));
-    }
-    starts = {0, static_cast<uint32_t>(order.size())};
-  }
+  std::vector<Position> order = by_count ? DeliveredPositions<true>(history, index, &starts)
+                                         : DeliveredPositions<false>(history, index, &starts);
+  // Each group in position order (usually it already is).
   auto by_position = [](const Position& a, const Position& b) {
-    return a.group != b.group ? a.group < b.group : a.offset < b.offset;
+    return a.group != b.group ? a.group < b.group : a.position < b.position;
   };
   for (size_t g = 0; g + 1 < starts.size(); ++g) {
     auto begin = order.begin() + starts[g];
@@ -246,17 +278,29 @@ CheckerResult CheckOrder(const History& history, const RecordIndex& index,
     if (!std::is_sorted(begin, end, by_position)) std::sort(begin, end, by_position);
   }
   auto position = [&](const Position& p) {
-    return nlohmann::json{{"id", inputs[p.input].id}, {"offset", p.offset}, {"count", p.count}};
+    const InputEvent& in = inputs[p.input];
+    nlohmann::json j = {
+        {"id", in.id},
+        {"offset", in.offset == kNoOffset ? nlohmann::json() : nlohmann::json(in.offset)}};
+    if (by_count) {
+      j["count"] = p.rank;
+    } else {
+      j["delivered_t"] = p.rank;
+    }
+    return j;
+  };
+  auto before = [](const Position& a, const Position& b) {
+    return a.rank != b.rank ? a.rank < b.rank : a.tie < b.tie;
   };
   for (size_t k = 0; k + 1 < order.size(); ++k) {
     const Position& a = order[k];
     const Position& b = order[k + 1];
-    if (a.group != b.group || a.count <= b.count) continue;
+    if (a.group != b.group || !before(b, a)) continue;
     violations.Note([&] {
       nlohmann::json e = {{"partition", inputs[a.input].partition},
                           {"earlier", position(a)},
                           {"later", position(b)}};
-      context.AddInput(inputs[b.input], delivered[b.input],
+      context.AddInput(b.input, delivered[b.input],
                        std::max(delivered[a.input], delivered[b.input]), &e);
       return e;
     });

@@ -52,7 +52,7 @@ class Generator {
       in.offset = offsets[static_cast<size_t>(in.partition)]++;
       in.event_time = t / kNanosPerMilli - static_cast<int64_t>(rng_.Uniform(o_.disorder + 1));
       Push(in);
-      if (o_.job == JobKind::kCount) {
+      if (o_.job != JobKind::kWindowCount) {
         HistoryLine out;
         out.type = Type::kOutput;
         out.id = in.id;
@@ -281,16 +281,19 @@ void AppendHistoryLine(const HistoryLine& line, const SyntheticOptions& options,
       out->append(",\"type\":\"input\"");
       AppendField("id", line.id, out);
       AppendKey(line.key, out);
-      AppendField("partition", line.partition, out);
-      AppendField("offset", line.offset, out);
+      if (line.partition != kNoPartition) {
+        AppendField("partition", line.partition, out);
+        AppendField("offset", line.offset, out);
+      }
       AppendField("event_time", line.event_time, out);
       out->append(",\"value\":1");
+      if (line.status != SendStatus::kOk) AppendField("status", SendStatusName(line.status), out);
       break;
     case Type::kOutput:
       out->append(",\"type\":\"output\"");
       AppendField("id", line.id, out);
       AppendKey(line.key, out);
-      AppendField("count", line.count, out);
+      if (options.job != JobKind::kDelivery) AppendField("count", line.count, out);
       out->append(line.committed ? ",\"committed\":true" : ",\"committed\":false");
       break;
     case Type::kWindow:

@@ -34,8 +34,8 @@ struct HistoryLine {
   Type type = Type::kMeta;
   int64_t t = 0;
   uint64_t id = 0;
-  uint32_t key = 0;  // formatted as "k<key>"
-  int32_t partition = 0;
+  uint32_t key = 0;       // formatted as "k<key>"
+  int32_t partition = 0;  // input: kNoPartition leaves out both partition and offset
   int64_t offset = 0;
   int64_t event_time = 0;
   int64_t count = 0;
@@ -43,16 +43,18 @@ struct HistoryLine {
   int64_t end = 0;
   int64_t checkpoint = 0;
   bool committed = true;
-  std::string_view name;    // fault: its kind; runtime: the event
-  std::string_view target;  // fault: its target
-  std::string_view phase;   // fault: "begin" or "end"; phase: the phase
+  SendStatus status = SendStatus::kOk;  // input: formatted when not ok
+  std::string_view name;                // fault: its kind; runtime: the event
+  std::string_view target;              // fault: its target
+  std::string_view phase;               // fault: "begin" or "end"; phase: the phase
 };
 
-// Generates a clean history (DESIGN.md §3) in time order: meta, phases through `final-read`
-// and `done`, inputs at a steady rate over random keys and partitions, faults during which
-// delivery stalls, checkpoint completions, and outputs that deliver every input exactly once
-// with counts 1..n per key in input order (count job) or one result per (key, window) equal to
-// its input (window job). Exactly-once outputs become committed on checkpoint completion,
+// Generates a clean history (docs/history-format.md) in time order: meta, phases through
+// `final-read` and `done`, inputs at a steady rate over random keys and partitions (every send
+// `ok`), faults during which delivery stalls, checkpoint completions, and outputs that deliver
+// every input exactly once with counts 1..n per key in input order (count job; the delivery
+// job's outputs are the same without their count) or one result per (key, window) equal to its
+// input (window job). Exactly-once outputs become committed on checkpoint completion,
 // seen uncommitted first when `uncommitted_view`; other modes commit on delivery. Memory is
 // bounded by what is in flight, not by the history's length. Deterministic in the options.
 void GenerateSyntheticHistory(const SyntheticOptions& options,

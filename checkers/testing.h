@@ -12,7 +12,8 @@
 
 namespace faultline::checkers::testing {
 
-// HistoryText builds history.jsonl text in the DESIGN.md §3 format, one call per line.
+// HistoryText builds history.jsonl text in the docs/history-format.md format, one call per
+// line.
 // Not thread-safe.
 class HistoryText {
  public:
@@ -27,6 +28,26 @@ class HistoryText {
     return Line(Head(t, "input") + ",\"id\":" + std::to_string(id) + Key(key) + ",\"partition\":" +
                 std::to_string(partition) + ",\"offset\":" + std::to_string(offset) +
                 ",\"event_time\":" + std::to_string(event_time) + ",\"value\":1}");
+  }
+  // A send without partition or offset (a system without partitions), with its outcome:
+  // "ok", "fail" or "unknown"; `extra` is appended to the line's members (",\"error\":...").
+  HistoryText& Send(int64_t t, uint64_t id, std::string_view key, std::string_view status,
+                    std::string_view extra = "") {
+    return Line(Head(t, "input") + ",\"id\":" + std::to_string(id) + Key(key) +
+                ",\"event_time\":0,\"status\":\"" + std::string(status) + "\"" +
+                std::string(extra) + "}");
+  }
+  // An input with partition and offset and a status.
+  HistoryText& InputWithStatus(int64_t t, uint64_t id, std::string_view key,
+                               std::string_view status, int partition = 0) {
+    return Line(Head(t, "input") + ",\"id\":" + std::to_string(id) + Key(key) + ",\"partition\":" +
+                std::to_string(partition) + ",\"offset\":" + std::to_string(id) +
+                ",\"event_time\":0,\"status\":\"" + std::string(status) + "\"}");
+  }
+  // An output without a count (the delivery job).
+  HistoryText& Record(int64_t t, uint64_t id, std::string_view key, bool committed = true) {
+    return Line(Head(t, "output") + ",\"id\":" + std::to_string(id) + Key(key) +
+                Committed(committed));
   }
   HistoryText& Output(int64_t t, uint64_t id, std::string_view key, int64_t count,
                       bool committed = true) {

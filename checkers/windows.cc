@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "checkers/registry.h"
+
 namespace faultline::checkers {
 namespace {
 
@@ -31,11 +33,13 @@ int64_t FloorMod(int64_t a, int64_t m) {
 
 // The window's key, bounds and batch count, with the context of its first input (or of the
 // span [t, t] when it has none).
-nlohmann::json WindowExample(const History& history, const WindowTable::Window& w, int64_t t,
+nlohmann::json WindowExample(const WindowTable::Window& w, int64_t t,
                              const ContextBuilder& context) {
-  nlohmann::json e = {{"start", w.start}, {"end", w.end}, {"expected", w.expected}};
+  nlohmann::json e = {{"start", w.start}, {"end", w.end}, {"expected", w.expected()}};
+  if (w.unknown() > 0) e["expected_max"] = w.expected_max();
+  if (w.failed() > 0) e["failed_inputs"] = w.failed();
   if (w.first_input != kNoInput) {
-    context.AddInput(history.inputs[w.first_input], w.delivered_t, t, &e);
+    context.AddInput(w.first_input, w.delivered_t, t, &e);
   } else {
     e["key"] = context.KeyName(w.key);
     context.AddSpan(t, t, &e);
@@ -62,7 +66,7 @@ std::vector<uint32_t> DistinctCounts(const History& history, const std::vector<u
 }  // namespace
 
 WindowTable::WindowTable(const History& history, const IdIndex& ids)
-    : size_(history.meta.window_size), delivered_t_(history.inputs.size(), kNever) {
+    : ids_(ids), size_(history.meta.window_size), delivered_t_(history.inputs.size(), kNever) {
   int64_t align = 0;
   for (const WindowEvent& w : history.windows) {
     if (w.end <= w.start || (size_ && w.end - w.start != *size_)) continue;
@@ -95,7 +99,8 @@ WindowTable::WindowTable(const History& history, const IdIndex& ids)
     int64_t start = size_ ? in.event_time - FloorMod(in.event_time - align, *size_) : 0;
     uint32_t slot = find_or_add(in.key, start, size_ ? start + *size_ : 0);
     Window& w = windows_[slot];
-    if (w.expected++ == 0) w.first_input = i;
+    if (w.first_input == kNoInput) w.first_input = i;
+    ++w.sends[static_cast<int>(ids.StatusOf(i))];
     input_slot[i] = slot;
   }
   for (uint32_t l = 0; l < history.windows.size(); ++l) {
@@ -115,53 +120,78 @@ WindowTable::WindowTable(const History& history, const IdIndex& ids)
 
 CheckerResult CheckWindowDelivery(const History& history, const WindowTable& table,
                                   const ContextBuilder& context) {
-  CheckerResult r = CheckerResult::Make("delivery", {"lost", "duplicated", "unexpected"});
-  Anomaly& lost = r.anomalies[0];
-  Anomaly& duplicated = r.anomalies[1];
-  Anomaly& unexpected = r.anomalies[2];
+  CheckerResult r = NewCheckerResult(CheckerId::kDelivery);
+  Anomaly& lost = *r.Find("lost");
+  Anomaly& duplicated = *r.Find("duplicated");
+  Anomaly& unexpected = *r.Find("unexpected");
+  Anomaly& after_fail = *r.Find("delivered-after-fail");
   for (const WindowTable::Window& w : table.windows()) {
-    if (w.expected > 0 && w.committed.empty()) {
-      lost.Note([&] { return WindowExample(history, w, kNever, context); });
-    } else if (w.expected == 0 && !w.committed.empty()) {
+    if (w.expected() > 0 && w.committed.empty()) {
+      lost.Note([&] { return WindowExample(w, kNever, context); });
+      continue;
+    }
+    if (w.committed.empty()) continue;
+    if (!w.has_input()) {
       unexpected.Note([&] {
-        nlohmann::json e = WindowExample(history, w, history.windows[w.committed[0]].t, context);
+        nlohmann::json e = WindowExample(w, history.windows[w.committed[0]].t, context);
         e["results"] = ResultsJson(history, w.committed);
         return e;
       });
-    } else if (w.committed.size() > 1) {
+      continue;
+    }
+    if (w.expected_max() == 0) {  // only failed sends, and a result
+      after_fail.Note([&] {
+        nlohmann::json e = WindowExample(w, history.windows[w.committed[0]].t, context);
+        e["results"] = ResultsJson(history, w.committed);
+        return e;
+      });
+    }
+    if (w.committed.size() > 1) {
       duplicated.NoteMany(static_cast<int64_t>(w.committed.size()) - 1, [&] {
-        nlohmann::json e =
-            WindowExample(history, w, history.windows[w.committed.back()].t, context);
+        nlohmann::json e = WindowExample(w, history.windows[w.committed.back()].t, context);
         e["results"] = ResultsJson(history, w.committed);
         return e;
       });
     }
   }
+  int64_t failed = 0, unknown_delivered = 0, unknown_missing = 0;
+  const auto& delivered = table.delivered_times();
+  const bool all_ok = history.failed_sends + history.unknown_sends == 0;
+  for (uint32_t i = 0; i < history.inputs.size() && !all_ok; ++i) {
+    if (!table.ids().IsCanonical(i)) continue;
+    const SendStatus status = table.ids().StatusOf(i);
+    if (status == SendStatus::kFail) ++failed;
+    if (status == SendStatus::kUnknown)
+      ++(delivered[i] == kNever ? unknown_missing : unknown_delivered);
+  }
+  r.details = {{"failed", failed},
+               {"unknown_delivered", unknown_delivered},
+               {"unknown_missing", unknown_missing}};
   return r;
 }
 
 CheckerResult CheckWindows(const History& history, const WindowTable& table,
                            const ContextBuilder& context) {
-  CheckerResult r = CheckerResult::Make("windows", {"mismatched"});
-  Anomaly& mismatched = r.anomalies[0];
+  CheckerResult r = NewCheckerResult(CheckerId::kWindows);
+  Anomaly& mismatched = *r.Find("mismatched");
   int64_t missing = 0, extra = 0, differing = 0, under = 0, over = 0, with_input = 0;
   for (const WindowTable::Window& w : table.windows()) {
-    if (w.expected > 0) ++with_input;
+    if (w.has_input()) ++with_input;
     if (w.committed.empty()) {
-      if (w.expected == 0) continue;  // only seen uncommitted: a visibility matter
+      if (w.expected() == 0) continue;  // nothing required; or only seen uncommitted
       ++missing;
       mismatched.Note([&] {
-        nlohmann::json e = WindowExample(history, w, kNever, context);
+        nlohmann::json e = WindowExample(w, kNever, context);
         e["problem"] = "missing";
         return e;
       });
       continue;
     }
-    if (w.expected == 0) {  // results for a window no input fell in
+    if (!w.has_input()) {  // results for a window no input fell in
       ++extra;
       mismatched.Note([&] {
         const WindowEvent& result = history.windows[w.committed[0]];
-        nlohmann::json e = WindowExample(history, w, result.t, context);
+        nlohmann::json e = WindowExample(w, result.t, context);
         e["problem"] = "extra";
         e["results"] = ResultsJson(history, w.committed);
         return e;
@@ -170,11 +200,11 @@ CheckerResult CheckWindows(const History& history, const WindowTable& table,
     }
     for (uint32_t l : DistinctCounts(history, w.committed)) {
       const WindowEvent& result = history.windows[l];
-      if (result.count == w.expected) continue;
+      if (result.count >= w.expected() && result.count <= w.expected_max()) continue;
       ++differing;
-      (result.count < w.expected ? under : over)++;
+      (result.count < w.expected() ? under : over)++;
       mismatched.Note([&] {
-        nlohmann::json e = WindowExample(history, w, result.t, context);
+        nlohmann::json e = WindowExample(w, result.t, context);
         e["problem"] = "differs";
         e["count"] = result.count;
         e["t"] = result.t;
@@ -194,8 +224,8 @@ CheckerResult CheckWindows(const History& history, const WindowTable& table,
 
 CheckerResult CheckWindowVisibility(const History& history, const WindowTable& table,
                                     const ContextBuilder& context) {
-  CheckerResult r = CheckerResult::Make("visibility", {"aborted-reads"});
-  Anomaly& aborted = r.anomalies[0];
+  CheckerResult r = NewCheckerResult(CheckerId::kVisibility);
+  Anomaly& aborted = *r.Find("aborted-reads");
   for (const WindowTable::Window& w : table.windows()) {
     if (w.uncommitted.empty()) continue;
     for (uint32_t l : DistinctCounts(history, w.uncommitted)) {
@@ -205,7 +235,7 @@ CheckerResult CheckWindowVisibility(const History& history, const WindowTable& t
       });
       if (became_committed) continue;
       aborted.Note([&] {
-        nlohmann::json e = WindowExample(history, w, seen.t, context);
+        nlohmann::json e = WindowExample(w, seen.t, context);
         e["count"] = seen.count;
         e["t"] = seen.t;
         return e;

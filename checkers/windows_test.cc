@@ -35,6 +35,48 @@ TEST(Windows, CleanResultsMatchTheBatchCount) {
   EXPECT_EQ(r.Find("availability")->details["latency"]["max_ns"], 50 - 10);
 }
 
+// A window input with a send outcome: partition 0, offset = id.
+HistoryText& WindowSend(HistoryText& h, int64_t t, uint64_t id, std::string_view key,
+                        int64_t event_time, std::string_view status) {
+  return h.Line("{\"t\":" + std::to_string(t) + ",\"type\":\"input\",\"id\":" + std::to_string(id) +
+                ",\"key\":\"" + std::string(key) + "\",\"event_time\":" +
+                std::to_string(event_time) + ",\"status\":\"" + std::string(status) + "\"}");
+}
+
+TEST(Windows, SendOutcomesMakeTheBatchCountARange) {
+  auto history = [](int64_t count_a, int64_t count_c) {
+    HistoryText h;
+    h.Meta("exactly-once", "window-count", ",\"window_size\":1000");
+    WindowSend(h, 10, 1, "a", 100, "ok");
+    WindowSend(h, 11, 2, "a", 110, "unknown");
+    WindowSend(h, 12, 3, "a", 120, "fail");
+    WindowSend(h, 13, 4, "b", 130, "unknown");  // may be missing: no result needed
+    WindowSend(h, 14, 5, "c", 140, "fail");     // only a failed send
+    h.Window(50, "a", 0, 1000, count_a);
+    if (count_c > 0) h.Window(50, "c", 0, 1000, count_c);
+    return h.FinalRead(100);
+  };
+  auto check = [&](int64_t count_a, int64_t count_c) { return history(count_a, count_c).Check(); };
+  for (int64_t count : {1, 2}) {  // the ok send, with or without the unknown one
+    CheckResult r = check(count, 0);
+    EXPECT_TRUE(r.Find("windows")->clean()) << count;
+    EXPECT_TRUE(r.Find("delivery")->clean()) << count;
+    EXPECT_EQ(r.verdict, Verdict::kValid) << count;
+    EXPECT_EQ(r.Figure("delivery.failed"), 2);
+    EXPECT_EQ(r.Figure("delivery.unknown_missing"), 1);  // b's
+    EXPECT_EQ(r.Figure("delivery.unknown_delivered"), 1);
+  }
+  CheckResult over = check(3, 0);  // the failed send counted too
+  EXPECT_EQ(over.Figure("windows.overcounted"), 1);
+  EXPECT_EQ(over.Find("windows")->Find("mismatched")->examples[0]["expected_max"], 2);
+  EXPECT_EQ(over.verdict, Verdict::kInvalid);
+  CheckResult applied = check(1, 1);  // a result for c, whose only send failed
+  EXPECT_EQ(applied.Figure("delivery.delivered-after-fail"), 1);
+  EXPECT_EQ(applied.Figure("delivery.unexpected"), 0);
+  EXPECT_EQ(applied.Figure("windows.overcounted"), 1);
+  EXPECT_EQ(history(1, 1).Check({Mode::kAtLeastOnce}).verdict, Verdict::kInvalid);
+}
+
 TEST(Windows, SizeAndAlignmentComeFromTheResultsWithoutMeta) {
   HistoryText h = WindowInputs("");
   h.Window(50, "a", 0, 1000, 2).Window(50, "b", 0, 1000, 1).Window(60, "a", 1000, 2000, 1);

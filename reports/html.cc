@@ -103,6 +103,7 @@ svg.chart .stall-band { fill: #f5a524; fill-opacity: .55; }
 svg.chart .longest-stall { fill: none; stroke: #b26b00; stroke-width: 1.5; }
 svg.chart .checkpoint-completed { stroke: #1f7a3a; stroke-width: 1.5; }
 svg.chart .checkpoint-aborted { stroke: #b3261e; stroke-width: 2; }
+svg.chart .fault-failed { stroke: #e5484d; stroke-width: 2; stroke-dasharray: 3 2; }
 svg.chart .series { fill: none; stroke-width: 1.6; }
 svg.chart .s-input { stroke: #3e63dd; } svg.chart .s-output { stroke: #1f9a55; }
 svg.chart .s-p50 { stroke: #3e63dd; } svg.chart .s-p99 { stroke: #d6409f; }

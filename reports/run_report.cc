@@ -5,6 +5,8 @@
 
 #include "base/file.h"
 #include "base/json.h"
+#include "checkers/registry.h"
+#include "checkers/verdict.h"
 #include "reports/html.h"
 
 namespace faultline::reports {
@@ -40,34 +42,13 @@ std::string Plain(const nlohmann::json& v) {
   return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// The figures of each checker that are anomalies, in results.json order.
-struct CheckerKinds {
-  const char* checker;
-  std::vector<const char*> kinds;
-};
-const std::vector<CheckerKinds>& AnomalyKinds() {
-  static const std::vector<CheckerKinds> kinds = {
-      {"delivery", {"lost", "duplicated", "unexpected"}},
-      {"state", {"count-repeat", "count-gap", "count-regression", "overcount"}},
-      {"order", {"violations"}},
-      {"windows", {"mismatched"}},
-      {"visibility", {"aborted-reads"}},
-  };
-  return kinds;
-}
-
-// Whether `kind` fails the run under `mode` (docs/results-format.md); `checker_valid` decides
-// where the mode is unknown and for windows, whose rule depends on the mismatch's parts.
-bool KindFails(const std::string& mode, const std::string& checker, const std::string& kind,
-               bool checker_valid) {
-  bool known = mode == "at-most-once" || mode == "at-least-once" || mode == "exactly-once";
-  if (!known || checker == "windows") return !checker_valid;
-  if (checker == "delivery") {
-    if (kind == "unexpected") return true;
-    if (kind == "lost") return mode != "at-most-once";
-    if (kind == "duplicated") return mode != "at-least-once";
-  }
-  return mode == "exactly-once";
+// Whether anomaly `kind` of checker object `c` fails the run: the checker decided, and
+// results.json lists it under `failing` (docs/results-format.md). A results.json written
+// before that list existed falls back to the checker's `valid`.
+bool KindFails(const nlohmann::json& c, const std::string& kind) {
+  auto failing = c.find("failing");
+  if (failing == c.end() || !failing->is_array()) return !c.value("valid", true);
+  return std::find(failing->begin(), failing->end(), kind) != failing->end();
 }
 
 std::string FormatFaults(const nlohmann::json& faults) {
@@ -104,6 +85,9 @@ std::string ExampleRow(size_t index, const nlohmann::json& ex) {
           input = (v.contains("t") && v["t"].is_number() ? Seconds(v["t"].get<double>()) : "?") +
                   ", partition " + Plain(v.value("partition", nlohmann::json())) + " offset " +
                   Plain(v.value("offset", nlohmann::json()));
+          // The send's outcome when it was not acknowledged, with the system's error.
+          if (v.contains("status")) input += ", send " + Plain(v["status"]);
+          if (v.contains("error")) input += ": " + Plain(v["error"]);
         }
       } else if (k == "latency_ns") {
         latency = v.is_number() ? FormatNs(v.get<double>()) : "never delivered";
@@ -134,26 +118,29 @@ std::string ExampleRow(size_t index, const nlohmann::json& ex) {
 }
 
 std::string AnomalySection(const RunData& run) {
-  const nlohmann::json& checkers = run.results.value("checkers", nlohmann::json::object());
-  const std::string mode = run.mode();
+  const nlohmann::json found = run.results.value("checkers", nlohmann::json::object());
   std::string table =
       "<table class=\"anomalies\"><tr><th>checker</th><th>anomaly</th><th>count</th>"
       "<th>under this mode</th></tr>\n";
   std::string examples;
+  std::string skipped;
   int rows = 0;
-  for (const auto& ck : AnomalyKinds()) {
-    auto it = checkers.find(ck.checker);
-    if (it == checkers.end() || !it->is_object()) continue;
+  for (const checkers::CheckerSpec& spec : checkers::Checkers()) {
+    const std::string checker(spec.name);
+    auto it = found.find(checker);
+    if (it == found.end() || !it->is_object()) continue;
     const auto& c = *it;
+    // Left out by the scenario, though the job gives it something to judge.
+    if (c.contains("skipped")) skipped += (skipped.empty() ? "" : ", ") + checker;
     if (!c.value("applicable", true)) continue;
-    bool checker_valid = c.value("valid", true);
-    for (const char* kind : ck.kinds) {
+    for (std::string_view kind_name : spec.kinds) {
+      const std::string kind(kind_name);
       int64_t count = c.contains(kind) && c[kind].is_number() ? c[kind].get<int64_t>() : 0;
       if (count == 0) continue;
       ++rows;
-      bool fails = KindFails(mode, ck.checker, kind, checker_valid);
+      bool fails = KindFails(c, kind);
       std::string parts;
-      if (std::string(ck.checker) == "windows") {
+      if (spec.id == checkers::CheckerId::kWindows) {
         for (const char* p : {"missing", "extra", "differing", "undercounted", "overcounted"}) {
           if (c.contains(p) && c[p].is_number() && c[p].get<int64_t>() > 0)
             parts += std::string(parts.empty() ? " (" : ", ") + p + " " + Plain(c[p]);
@@ -161,24 +148,45 @@ std::string AnomalySection(const RunData& run) {
         if (!parts.empty()) parts += ")";
       }
       table += std::string("<tr class=\"anomaly-row ") + (fails ? "bad" : "allowed") + "\"><td>" +
-               ck.checker + "</td><td>" + kind + HtmlEscape(parts) + "</td><td class=\"num\">" +
+               checker + "</td><td>" + kind + HtmlEscape(parts) + "</td><td class=\"num\">" +
                std::to_string(count) + "</td><td><span class=\"tag " +
                (fails ? "no\">fails" : "allowed\">allowed") + "</span></td></tr>\n";
       const nlohmann::json& ex = c.value("examples", nlohmann::json::object());
       auto list = ex.find(kind);
       if (list == ex.end() || !list->is_array() || list->empty()) continue;
       examples += std::string("<details class=\"examples\"") + (fails ? " open" : "") +
-                  "><summary>" + ck.checker + "." + kind + ": " + std::to_string(list->size()) +
+                  "><summary>" + checker + "." + kind + ": " + std::to_string(list->size()) +
                   " of " + std::to_string(count) +
                   " examples</summary>\n<table><tr><th>#</th><th>example</th><th>input "
-                  "written</th><th>latency</th><th>faults active</th><th>checkpoints</th></tr>\n";
+                  "sent</th><th>latency</th><th>faults active</th><th>checkpoints</th></tr>\n";
       for (size_t i = 0; i < list->size(); ++i) examples += ExampleRow(i, (*list)[i]);
       examples += "</table></details>\n";
     }
   }
-  if (rows == 0)
-    return "<h2>Anomalies</h2>\n<p class=\"no-anomalies\">None: every checker is clean.</p>\n";
-  return "<h2>Anomalies</h2>\n" + table + "</table>\n" + examples;
+  std::string note;
+  if (!skipped.empty()) {
+    note = "<p class=\"skipped-checkers muted\">Not checked (not in the scenario's checks): " +
+           HtmlEscape(skipped) + ".</p>\n";
+  }
+  if (rows == 0) {
+    return "<h2>Anomalies</h2>\n<p class=\"no-anomalies\">None: every checker is clean.</p>\n" +
+           note;
+  }
+  return "<h2>Anomalies</h2>\n" + table + "</table>\n" + note + examples;
+}
+
+// Injections that did not take effect: the run tested less than its scenario planned.
+std::string FailedFaultsSection(const RunData& run) {
+  if (run.timeline.failed_faults.empty()) return "";
+  std::string out =
+      "<h2>Faults that failed to take effect</h2>\n<table class=\"failed-faults\"><tr><th>at</th>"
+      "<th>fault</th><th>target</th><th>error</th></tr>\n";
+  for (const auto& f : run.timeline.failed_faults) {
+    out += "<tr><td class=\"num\">" + HtmlEscape(Seconds(static_cast<double>(f.t))) + "</td><td>" +
+           HtmlEscape(f.kind) + "</td><td>" + HtmlEscape(f.target) + "</td><td>" +
+           HtmlEscape(f.error) + "</td></tr>\n";
+  }
+  return out + "</table>\n";
 }
 
 std::string AvailabilitySection(const RunData& run) {
@@ -265,8 +273,8 @@ std::string RunData::verdict() const {
 }
 
 bool RunData::as_expected() const {
-  if (expected == "any") return verdict() != "unknown";
-  return verdict() == expected;
+  return checkers::MeetsExpectation(
+      checkers::ParseVerdict(verdict()).value_or(checkers::Verdict::kUnknown), expected);
 }
 
 std::optional<uint64_t> RunData::seed() const {
@@ -324,8 +332,8 @@ RunFigures FiguresOf(const RunData& run) {
   f.lost = IntAt(r, "/checkers/delivery/lost");
   f.duplicated = IntAt(r, "/checkers/delivery/duplicated");
   f.unexpected = IntAt(r, "/checkers/delivery/unexpected");
-  for (const char* k : {"count-repeat", "count-gap", "count-regression", "overcount"})
-    f.state_anomalies += IntAt(r, (std::string("/checkers/state/") + k).c_str());
+  for (std::string_view k : checkers::SpecOf(checkers::CheckerId::kState).kinds)
+    f.state_anomalies += IntAt(r, ("/checkers/state/" + std::string(k)).c_str());
   f.state_anomalies += IntAt(r, "/checkers/windows/mismatched");
   f.order_violations = IntAt(r, "/checkers/order/violations");
   f.aborted_reads = IntAt(r, "/checkers/visibility/aborted-reads");
@@ -483,6 +491,19 @@ std::string EventsChart(const RunData& run, const TimeAxis& axis) {
     }
     it->bands.push_back(faults[i]);
   }
+  // Injections that failed: a hollow (dashed) mark on their target's lane.
+  for (const auto& f : run.timeline.failed_faults) {
+    auto it = std::find_if(lanes.begin(), lanes.end(),
+                           [&](const Lane& l) { return l.label == f.target; });
+    if (it == lanes.end()) {
+      lanes.push_back({f.target, {}, {}});
+      it = lanes.end() - 1;
+    }
+    it->ticks.push_back({f.t / kNsPerS, "fault-failed",
+                         f.kind + " " + f.target + " failed to take effect at " +
+                             Seconds(static_cast<double>(f.t)) +
+                             (f.error.empty() ? "" : ": " + f.error)});
+  }
   lanes.push_back({"failover", FailoverBands(run), {}});
   lanes.push_back({"stalls", StallBands(run), {}});
   Lane checkpoints{"checkpoints", {}, {}};
@@ -519,8 +540,16 @@ std::string RenderRunReport(const RunData& run) {
     out += "<p>Replay this run (same seed, same fault schedule):</p><pre>" + HtmlEscape(replay) +
            "</pre>\n";
   const auto& stats = run.results.value("stats", nlohmann::json::object());
-  out += "<p class=\"muted\">job " + HtmlEscape(Plain(run.results.value("job", nlohmann::json()))) +
-         " · " + HtmlEscape(Plain(stats.value("inputs", nlohmann::json()))) + " inputs · " +
+  const nlohmann::json system = run.results.value("system", nlohmann::json());
+  std::string sends;
+  if (IntAt(stats, "/inputs_failed") + IntAt(stats, "/inputs_unknown") > 0) {
+    sends = " (" + std::to_string(IntAt(stats, "/inputs_failed")) + " failed, " +
+            std::to_string(IntAt(stats, "/inputs_unknown")) + " of unknown outcome)";
+  }
+  out += "<p class=\"muted\">" +
+         (system.is_string() ? "system " + HtmlEscape(system.get<std::string>()) + " · " : "") +
+         "job " + HtmlEscape(Plain(run.results.value("job", nlohmann::json()))) + " · " +
+         HtmlEscape(Plain(stats.value("inputs", nlohmann::json()))) + " inputs" + sends + " · " +
          HtmlEscape(Plain(stats.value("outputs", nlohmann::json()))) + " outputs (" +
          HtmlEscape(Plain(stats.value("uncommitted_outputs", nlohmann::json()))) +
          " uncommitted) · " + std::to_string(run.timeline.faults.size()) + " faults · " +
@@ -533,13 +562,15 @@ std::string RenderRunReport(const RunData& run) {
            "</pre></details>\n";
   }
   out += AnomalySection(run);
+  out += FailedFaultsSection(run);
   TimeAxis axis;
   axis.end_s = RunSeconds(run);
   out +=
       "<h2>Timeline</h2>\n<p class=\"small muted\">Seconds since the run started. Red: faults "
       "(hover for kind, target and times); purple: failover (worker lost → job running "
       "again); orange: stalls (input written, no committed output); ticks: checkpoints "
-      "completed (green) and aborted (red).</p>\n";
+      "completed (green) and aborted (red); dashed ticks on a fault lane: injections that failed "
+      "to take effect.</p>\n";
   out += EventsChart(run, axis);
   out += RateChart(run, axis, 200);
   out += LatencyChart(run, axis, 200);

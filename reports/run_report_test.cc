@@ -89,6 +89,34 @@ TEST(Timeline, UnhealedFaultRunsToTheEnd) {
   EXPECT_EQ(t->faults[0].end, 90);
 }
 
+TEST(Timeline, PairsFaultsLikeTheCheckersAndKeepsFailedOnes) {
+  HistoryText h;
+  h.Meta("exactly-once").Fault(5, "pause", "worker-2", "begin");
+  h.Fault(6, "pause", "worker-2", "begin");  // already active: the first begin holds
+  h.Fault(8, "pause", "worker-2", "end").Fault(9, "pause", "worker-2", "end");
+  h.Line(R"({"t":10,"type":"fault","fault":"kill","target":"worker-1","phase":"failed",)"
+         R"("error":"<no such process>"})");
+  h.Phase(90, "done");
+  auto t = ParseTimeline(h.str());
+  ASSERT_TRUE(t.ok());
+  auto checked = checkers::ParseHistory(h.str());
+  ASSERT_TRUE(checked.ok());
+  ASSERT_EQ(t->faults.size(), 1u);
+  ASSERT_EQ(checked->faults.size(), 1u);
+  EXPECT_EQ(t->faults[0].begin, checked->faults[0].begin);
+  EXPECT_EQ(t->faults[0].end, checked->faults[0].end);
+  EXPECT_TRUE(t->faults[0].closed);
+  ASSERT_EQ(t->failed_faults.size(), 1u);
+  EXPECT_EQ(t->failed_faults[0].kind, "kill");
+  EXPECT_EQ(t->failed_faults[0].error, "<no such process>");
+
+  std::string html = RenderRunReport(MakeRun(h.str()));
+  EXPECT_NE(html.find("Faults that failed to take effect"), std::string::npos);
+  EXPECT_NE(html.find("&lt;no such process&gt;"), std::string::npos);
+  EXPECT_EQ(CountOf(html, "class=\"fault-failed\""), 1);
+  EXPECT_EQ(CountOf(html, "class=\"fault-lane\""), 1);
+}
+
 TEST(Timeline, MalformedLineNamesTheLine) {
   auto t = ParseTimeline("{\"type\":\"meta\"}\n{\"t\":1,\"type\":\"phase\"\n");
   ASSERT_FALSE(t.ok());
@@ -130,6 +158,60 @@ TEST(RunReport, ValidRunHasNoAnomalyRows) {
   EXPECT_NE(html.find("class=\"no-anomalies\""), std::string::npos);
   EXPECT_EQ(CountOf(html, "class=\"fault-lane\""), static_cast<int>(run.timeline.faults.size()));
   EXPECT_GE(CountOf(html, "<polyline class=\"series s-input\""), 1);
+}
+
+TEST(RunReport, TheCheckersDecideWhatFails) {
+  // at-least-once: the duplicate is allowed, the loss fails.
+  HistoryText h;
+  h.Meta("at-least-once").Input(1, 1, "a").Input(2, 2, "a").Output(11, 1, "a", 1);
+  h.Output(12, 1, "a", 1).FinalRead(20);
+  RunData run = MakeRun(h.str());
+  std::string html = RenderRunReport(run);
+  EXPECT_EQ(CountOf(html, "class=\"anomaly-row bad\""), 1);
+  EXPECT_EQ(CountOf(html, "class=\"anomaly-row allowed\""), 1);
+  // The report follows results.json's `failing`, not a rule of its own.
+  run.results["checkers"]["delivery"]["failing"] = nlohmann::json::array({"duplicated"});
+  html = RenderRunReport(run);
+  EXPECT_NE(html.find("<td>delivery</td><td>duplicated</td><td class=\"num\">1</td><td><span "
+                      "class=\"tag no\">fails"),
+            std::string::npos);
+  // A results.json from before `failing`: the checker's `valid` decides for all its kinds.
+  run.results["checkers"]["delivery"].erase("failing");
+  html = RenderRunReport(run);
+  EXPECT_EQ(CountOf(html, "class=\"anomaly-row bad\""), 2);
+  run.results["checkers"]["delivery"]["valid"] = true;
+  html = RenderRunReport(run);
+  EXPECT_EQ(CountOf(html, "class=\"anomaly-row allowed\""), 2);
+}
+
+TEST(RunReport, SendOutcomesAndSkippedCheckers) {
+  HistoryText h;
+  h.Meta("exactly-once", "delivery", ",\"system\":\"<mqtt>\",\"checks\":[\"delivery\"]");
+  h.Send(1, 1, "a", "ok").Send(2, 2, "a", "fail", ",\"error\":\"<refused>\"");
+  h.Send(3, 3, "a", "unknown").Record(11, 1, "a").Record(12, 2, "a").FinalRead(20);
+  RunData run = MakeRun(h.str());
+  EXPECT_EQ(run.verdict(), "invalid");
+  std::string html = RenderRunReport(run);
+  EXPECT_NE(html.find("system &lt;mqtt&gt;"), std::string::npos);
+  EXPECT_NE(html.find("3 inputs (1 failed, 1 of unknown outcome)"), std::string::npos);
+  EXPECT_NE(html.find("delivery.delivered-after-fail: 1 of 1 examples"), std::string::npos);
+  EXPECT_NE(html.find("send fail: &lt;refused&gt;"), std::string::npos);
+  EXPECT_NE(html.find("Not checked (not in the scenario's checks): order, visibility, "
+                      "availability."),
+            std::string::npos);
+}
+
+TEST(RunReport, AsExpectedFollowsTheCheckersRule) {
+  RunData run = MakeRun(BrokenHistory());
+  run.expected = "invalid";
+  EXPECT_TRUE(run.as_expected());
+  run.expected = "any";
+  EXPECT_TRUE(run.as_expected());
+  run.expected = "valid";
+  EXPECT_FALSE(run.as_expected());
+  run.results["valid"] = "unknown";
+  run.expected = "any";
+  EXPECT_FALSE(run.as_expected());
 }
 
 TEST(RunReport, PlantedMarkupIsEscaped) {

@@ -6,19 +6,11 @@
 
 #include "base/file.h"
 #include "base/json.h"
+#include "checkers/registry.h"
 #include "reports/html.h"
 
 namespace faultline::reports {
 namespace {
-
-// The anomaly figures of results.json, in its order (docs/results-format.md).
-constexpr std::pair<const char*, const char*> kFigures[] = {
-    {"delivery", "lost"},       {"delivery", "duplicated"},
-    {"delivery", "unexpected"}, {"state", "count-repeat"},
-    {"state", "count-gap"},     {"state", "count-regression"},
-    {"state", "overcount"},     {"order", "violations"},
-    {"windows", "mismatched"},  {"visibility", "aborted-reads"},
-};
 
 std::string CaseMessage(const SuiteCase& c) {
   return c.verdict + ", expected " + c.expected + ": " + c.anomalies;
@@ -62,17 +54,22 @@ std::string MdCell(const std::string& s) {
 
 std::string AnomalySummary(const nlohmann::json& results) {
   std::string out;
-  const nlohmann::json checkers = results.is_object()
-                                      ? results.value("checkers", nlohmann::json::object())
-                                      : nlohmann::json::object();
-  for (const auto& [checker, figure] : kFigures) {
-    if (!checkers.contains(checker) || !checkers[checker].is_object()) continue;
-    const auto& c = checkers[checker];
-    if (!c.contains(figure) || !c[figure].is_number_integer()) continue;
-    int64_t n = c[figure].get<int64_t>();
-    if (n == 0) continue;
-    if (!out.empty()) out += ", ";
-    out += std::string(checker) + "." + figure + " " + std::to_string(n);
+  const nlohmann::json found = results.is_object()
+                                   ? results.value("checkers", nlohmann::json::object())
+                                   : nlohmann::json::object();
+  // The anomaly figures in results.json order (the checkers' registry).
+  for (const checkers::CheckerSpec& spec : checkers::Checkers()) {
+    const std::string checker(spec.name);
+    if (!found.contains(checker) || !found[checker].is_object()) continue;
+    const auto& c = found[checker];
+    for (std::string_view kind : spec.kinds) {
+      const std::string figure(kind);
+      if (!c.contains(figure) || !c[figure].is_number_integer()) continue;
+      int64_t n = c[figure].get<int64_t>();
+      if (n == 0) continue;
+      if (!out.empty()) out += ", ";
+      out += checker + "." + figure + " " + std::to_string(n);
+    }
   }
   if (results.is_object() && results.contains("unknown_reasons") &&
       results["unknown_reasons"].is_array()) {

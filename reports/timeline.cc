@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "checkers/fault_intervals.h"
 
 namespace faultline::reports {
 namespace {
@@ -77,36 +77,39 @@ class Builder {
   }
 
   Timeline Finish() {
-    for (auto& [key, index] : open_faults_) {
-      timeline_.faults[index].end = timeline_.end_t;
-      timeline_.faults[index].closed = false;
+    for (checkers::FaultInterval& f : checkers::PairFaultEdges(std::move(fault_edges_))) {
+      const bool closed = f.end != checkers::kNever;
+      timeline_.faults.push_back({f.begin, closed ? f.end : timeline_.end_t, closed,
+                                  std::move(f.fault), std::move(f.target), f.fault_id});
     }
     if (open_failover_) {
       timeline_.failovers.back().end = timeline_.end_t;
       timeline_.failovers.back().closed = false;
     }
-    std::stable_sort(timeline_.faults.begin(), timeline_.faults.end(),
-                     [](const auto& a, const auto& b) { return a.begin < b.begin; });
     std::stable_sort(timeline_.checkpoints.begin(), timeline_.checkpoints.end(),
                      [](const auto& a, const auto& b) { return a.t < b.t; });
     return std::move(timeline_);
   }
 
  private:
+  // Fault lines are paired by checkers::PairFaultEdges in Finish(), as the checkers pair them.
   void Fault(const nlohmann::json& j, int64_t t) {
-    std::string kind = StringOr(j, "fault", "?");
-    std::string target = StringOr(j, "target", "");
-    std::string key = kind + '\n' + target;
-    if (StringOr(j, "phase", "") == "end") {
-      auto it = open_faults_.find(key);
-      if (it == open_faults_.end()) return;  // an end without a begin: nothing to draw
-      timeline_.faults[it->second].end = t;
-      open_faults_.erase(it);
+    std::string phase = StringOr(j, "phase", "");
+    checkers::FaultEdge edge;
+    edge.t = t;
+    edge.fault = StringOr(j, "fault", "?");
+    edge.target = StringOr(j, "target", "");
+    if (auto it = j.find("fault_id"); it != j.end() && it->is_number_integer())
+      edge.fault_id = it->get<int64_t>();
+    if (phase == "failed") {
+      timeline_.failed_faults.push_back(
+          {t, std::move(edge.fault), std::move(edge.target), StringOr(j, "error", "")});
       return;
     }
-    if (open_faults_.count(key)) return;  // already active: the first begin holds
-    open_faults_[key] = timeline_.faults.size();
-    timeline_.faults.push_back({t, t, true, kind, target});
+    if (phase != "begin" && phase != "end") return;
+    edge.phase =
+        phase == "begin" ? checkers::FaultEdge::Phase::kBegin : checkers::FaultEdge::Phase::kEnd;
+    fault_edges_.push_back(std::move(edge));
   }
 
   void Runtime(const nlohmann::json& j, int64_t t) {
@@ -134,7 +137,7 @@ class Builder {
   }
 
   Timeline timeline_;
-  std::map<std::string, size_t> open_faults_;  // kind + target -> index in faults
+  std::vector<checkers::FaultEdge> fault_edges_;
   bool open_failover_ = false;
   bool stopping_ = false;
 };

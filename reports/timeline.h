@@ -14,10 +14,19 @@ namespace faultline::reports {
 // started): the part of history.jsonl that the checkers do not keep and the report draws.
 struct TimelineInterval {
   int64_t begin = 0;
-  int64_t end = 0;     // for an interval never closed: the end of the history
-  bool closed = true;  // false: no end line in the history
-  std::string kind;    // fault: its kind ("kill"); failover: "failover"
-  std::string target;  // fault: its target; failover: the reason it began
+  int64_t end = 0;        // for an interval never closed: the end of the history
+  bool closed = true;     // false: no end line in the history
+  std::string kind;       // fault: its kind ("kill"); failover: "failover"
+  std::string target;     // fault: its target; failover: the reason it began
+  int64_t fault_id = -1;  // fault: the nemesis plan's id, -1 when the lines carry none
+};
+
+// A fault line with `"phase": "failed"`: an injection that did not take effect.
+struct TimelineFailedFault {
+  int64_t t = 0;
+  std::string kind;
+  std::string target;
+  std::string error;
 };
 
 struct TimelineTick {
@@ -37,11 +46,12 @@ struct Timeline {
   std::string scenario;  // from the meta line
   std::string mode;
   std::optional<uint64_t> seed;
-  std::vector<TimelineInterval> faults;     // sorted by begin
-  std::vector<TimelineInterval> failovers;  // failover-begin -> failover-end / job-running
-  std::vector<TimelineTick> checkpoints;    // completed and aborted, sorted by t
-  std::vector<TimelinePhase> phases;        // in line order
-  int64_t end_t = 0;                        // the largest `t` of any line
+  std::vector<TimelineInterval> faults;            // sorted by begin (checkers::PairFaultEdges)
+  std::vector<TimelineFailedFault> failed_faults;  // in line order
+  std::vector<TimelineInterval> failovers;         // failover-begin -> failover-end / job-running
+  std::vector<TimelineTick> checkpoints;           // completed and aborted, sorted by t
+  std::vector<TimelinePhase> phases;               // in line order
+  int64_t end_t = 0;                               // the largest `t` of any line
   uint64_t lines = 0;
 
   // When `phase` began and when the next phase began (end_t if none); nullopt if absent.
