@@ -12,6 +12,7 @@
 #include "base/rng.h"
 #include "checkers/check.h"
 #include "checkers/results_json.h"
+#include "checkers/verdict.h"
 #include "harness/generator.h"
 #include "harness/history.h"
 #include "harness/nemesis.h"
@@ -285,19 +286,11 @@ Status PointLatest(const std::string& store_dir, const std::string& run_dir) {
 
 }  // namespace
 
-bool RunOutcome::as_expected() const {
-  if (expected == "any") return verdict != checkers::Verdict::kUnknown;
-  return checkers::VerdictName(verdict) == expected;
-}
+bool RunOutcome::as_expected() const { return checkers::MeetsExpectation(verdict, expected); }
 
 int WorstExitCode(const std::vector<RunOutcome>& outcomes) {
   int worst = 0;
-  for (const auto& o : outcomes) {
-    int code = o.verdict == checkers::Verdict::kValid     ? 0
-               : o.verdict == checkers::Verdict::kInvalid ? 1
-                                                          : 2;
-    worst = std::max(worst, code);
-  }
+  for (const auto& o : outcomes) worst = std::max(worst, checkers::ExitCodeFor(o.verdict));
   return worst;
 }
 

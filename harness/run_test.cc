@@ -238,6 +238,9 @@ TEST_F(FakeSystemRun, AFaultIsRecordedOnlyOnceItTookEffect) {
   EXPECT_EQ(edges, (std::vector<std::string>{"kill server-2 begin", "kill server-2 end",
                                              "pause server-1 begin", "pause server-2 failed",
                                              "pause server-1 end"}));
+  nlohmann::json failed = Results(o)["failed_faults"];
+  ASSERT_EQ(failed.size(), 1u) << failed.dump();
+  EXPECT_EQ(failed[0]["target"], "server-2");
   // The run still ends valid: the harness restarted server-2 at the heal.
   EXPECT_EQ(o.verdict, checkers::Verdict::kValid) << o.summary;
 }

@@ -6,6 +6,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/mode.h"
+#include "checkers/registry.h"
 #include "faults/fault_kind.h"
 #include "harness/system_registry.h"
 
@@ -15,8 +16,6 @@ namespace {
 using Need = JsonObject::Need;
 constexpr auto kRequired = Need::kRequired;
 
-const std::vector<std::string> kChecks = {"delivery", "state",      "order",
-                                          "windows",  "visibility", "availability"};
 
 Status ParseFault(const nlohmann::json& j, const std::string& path, const std::string& source,
                   FaultSpec* f) {
@@ -167,14 +166,15 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
     for (size_t i = 0; i < checks->size(); ++i) {
       const nlohmann::json& c = *(*checks)[i];
       if (!c.is_string() ||
-          std::find(kChecks.begin(), kChecks.end(), c.get<std::string>()) == kChecks.end()) {
+          std::find(checkers::CheckerNames().begin(), checkers::CheckerNames().end(),
+                    c.get<std::string>()) == checkers::CheckerNames().end()) {
         return o.Error("checks[" + std::to_string(i) + "]",
                        "expected one of delivery, state, order, windows, visibility, availability");
       }
       s.checks.push_back(c.get<std::string>());
     }
   } else {
-    s.checks = kChecks;
+    s.checks = checkers::CheckerNames();
   }
   ASSIGN_OR_RETURN(auto quiesce, o.Object("quiesce"));
   if (quiesce) {
