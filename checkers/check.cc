@@ -99,7 +99,10 @@ CheckResult Check(const History& history, const CheckOptions& options) {
             ? "the history names no mode (no meta line with \"mode\"); pass --mode"
             : "unknown mode \"" + history.meta.mode + "\"; pass --mode");
   }
-  if (!history.HasPhase("final-read")) {
+  for (const PhaseEvent& p : history.phases) {
+    if (p.phase == "aborted") r.unknown_reasons.push_back("the run was aborted: " + p.error);
+  }
+  if (!history.HasPhase("final-read") && !history.HasPhase("aborted")) {
     r.unknown_reasons.push_back("no final-read phase: the run never reached quiescence");
   }
   DecideVerdict(&r);

@@ -89,6 +89,17 @@ TEST(Verdict, WindowsFailInTheDirectionTheModeForbids) {
   EXPECT_EQ(verdicts(3), (std::vector<Verdict>{kInvalid, kValid, kInvalid}));  // counted twice
 }
 
+TEST(Verdict, AnAbortedRunIsUnknownAndSaysWhy) {
+  HistoryText h;
+  h.Meta("exactly-once").Input(1, 1, "a").Output(2, 1, "a", 1);
+  h.Line("{\"t\":3,\"type\":\"phase\",\"phase\":\"aborted\",\"error\":\"the adapter said: ?\"}");
+  h.FinalRead(4);  // even a final read after it does not make it judgeable
+  CheckResult r = h.Check();
+  EXPECT_EQ(r.verdict, Verdict::kUnknown);
+  ASSERT_EQ(r.unknown_reasons.size(), 1u);
+  EXPECT_EQ(r.unknown_reasons[0], "the run was aborted: the adapter said: ?");
+}
+
 TEST(Verdict, UnknownWithoutFinalReadOrMode) {
   HistoryText h;
   h.Meta("exactly-once").Input(1, 1, "a").Output(2, 1, "a", 1).Phase(3, "quiesce");

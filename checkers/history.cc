@@ -544,7 +544,7 @@ Status HistoryReader::ParseFields(const Fields& f) {
   } else if (type == "phase") {
     std::string phase;
     RETURN_IF_ERROR(GetString(f.phase, type, "phase", &scratch_, &phase));
-    h.phases.push_back({t, std::move(phase)});
+    h.phases.push_back({t, std::move(phase), f.error ? Text(f.error, &scratch_) : ""});
   } else if (!h.meta.present) {  // meta: the first one counts
     h.meta.present = true;
     if (f.mode != nullptr)

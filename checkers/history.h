@@ -85,6 +85,7 @@ struct CheckpointEvent {
 struct PhaseEvent {
   int64_t t;
   std::string phase;
+  std::string error;  // why, for the `aborted` phase
 };
 
 // The error a `fail` or `unknown` send reported, for the input at `input` (an index into

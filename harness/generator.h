@@ -15,7 +15,7 @@ namespace faultline::harness {
 
 // Generator offers load to the system open-loop: record i is due at start + i/rate whatever
 // the system does, so a stalled system cannot slow the offered load unnoticed (no coordinated
-// omission). Records due together (at most 10 ms of load) go to the client as one batch; each
+// omission). Records due together (at most 100 ms of load) go to the client as one batch; each
 // becomes an `input` line once its outcome is known: `t` is when its send was invoked,
 // `status` and `ack_t` its outcome (docs/history-format.md), `intended` when the schedule
 // wanted it sent. The generator never retries a send. Keys are uniform or zipf; event times
@@ -30,6 +30,8 @@ class Generator {
   // Stops generating (the thread finishes its current batch) and returns the first error.
   Status Stop();
 
+  // True once the thread ended (Stop(), or the client failed: Stop() then says why).
+  bool stopped() const { return stopped_.load(); }
   int64_t acknowledged() const { return acknowledged_.load(); }  // sends that ended ok
   int64_t failed() const { return failed_.load(); }
   int64_t unknown() const { return unknown_.load(); }
@@ -45,6 +47,7 @@ class Generator {
   HistoryWriter* history_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> stopped_{false};
   std::atomic<int64_t> acknowledged_{0};
   std::atomic<int64_t> failed_{0};
   std::atomic<int64_t> unknown_{0};

@@ -100,7 +100,8 @@ class SystemFaultActions : public FaultActions {
           return Status::InvalidArgument("link fault '" + f.fault + "': system '" +
                                          std::string(system_->kind()) + "' declares no links");
         }
-        return network_->links()->CheckKind(f.fault);
+        RETURN_IF_ERROR(network_->links()->CheckKind(f.fault));
+        break;
       case FaultFamily::kFailpoint:
         if (!caps.failpoints) {
           return Status::InvalidArgument("fault '" + f.fault + "' arms failpoints; system '" +
@@ -111,7 +112,16 @@ class SystemFaultActions : public FaultActions {
       case FaultFamily::kProcess:
         break;
     }
-    for (const auto& t : f.targets) RETURN_IF_ERROR(system_->nodes().Get(t).status());
+    if (info.family == FaultFamily::kLink) return Status::Ok();
+    for (const auto& t : f.targets) {
+      for (const auto& c : system_->Clients()) {
+        if (c.id == t) {
+          return Status::InvalidArgument("'" + t + "' is a client of the harness, not a node: only "
+                                         "link faults can target it");
+        }
+      }
+      RETURN_IF_ERROR(system_->nodes().Get(t).status());
+    }
     return Status::Ok();
   }
 

@@ -15,10 +15,11 @@ void Observer::Start() {
       Status s = PollOnce();
       if (!s.ok()) {
         status_ = s;
-        return;
+        break;
       }
       SleepMillis(20);
     }
+    stopped_ = true;
   });
 }
 

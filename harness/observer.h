@@ -29,6 +29,8 @@ class Observer {
   // One last poll after the system is quiet, so nothing delivered goes unrecorded.
   Status FinalRead();
 
+  // True once the polling thread ended (Stop(), or the reader failed: Stop() then says why).
+  bool stopped() const { return stopped_.load(); }
   int64_t committed_seen() const { return committed_seen_.load(); }
   // Distinct ids with at least one committed record delivery.
   int64_t delivered_ids() const;
@@ -41,6 +43,7 @@ class Observer {
   HistoryWriter* history_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> stopped_{false};
   std::atomic<int64_t> committed_seen_{0};
   mutable std::mutex mu_;
   std::unordered_set<uint64_t> delivered_;  // guarded by mu_

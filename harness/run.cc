@@ -145,7 +145,9 @@ class ModeRun {
     if (!setup.ok()) return setup.WithContext(std::string(system_->kind()) + " setup");
 
     Rng rng(*s_.seed);
-    auto plan = PlanFaults(s_, nodes, rng.Fork("nemesis"));
+    std::vector<systems::NodeSpec> targets = nodes;
+    for (const auto& c : system_->Clients()) targets.push_back(c);
+    auto plan = PlanFaults(s_, targets, rng.Fork("nemesis"));
     if (!plan.ok()) return plan.status().WithContext(options_.scenario_path);
 
     start_ns_ = MonotonicNanos();
@@ -186,7 +188,8 @@ class ModeRun {
     RETURN_IF_ERROR(generator.Start());
     NemesisRunner nemesis(*plan, actions.get(), generate_ns);
     Progress progress(s_.duration_s);
-    while (MonotonicNanos() - generate_ns < static_cast<int64_t>(s_.duration_s * 1e9)) {
+    while (MonotonicNanos() - generate_ns < static_cast<int64_t>(s_.duration_s * 1e9) &&
+           !generator.stopped() && !observer.stopped()) {
       nemesis.Tick();
       progress.Update(static_cast<double>(MonotonicNanos() - generate_ns) / 1e9,
                       generator.acknowledged(), observer.committed_seen(),
@@ -194,8 +197,10 @@ class ModeRun {
       SleepMillis(20);
     }
     progress.Done();
-    Status gen = generator.Stop();
-    if (!gen.ok()) return gen.WithContext("generator");
+    // A client or reader that fails (an adapter that breaks its protocol, say) makes the run
+    // one that cannot be judged: it is healed, stopped and checked, and its verdict is unknown.
+    std::string aborted;
+    if (Status gen = generator.Stop(); !gen.ok()) aborted = "the client failed: " + gen.ToString();
 
     Phase("heal");
     nemesis.HealAll();
@@ -209,24 +214,33 @@ class ModeRun {
         RETURN_IF_ERROR(n.Start());
       }
     }
-    Status finished = client->Finish();
-    if (!finished.ok()) return finished.WithContext("client");
+    if (Status finished = aborted.empty() ? client->Finish() : Status::Ok(); !finished.ok())
+      aborted = "the client failed at the end of input: " + finished.ToString();
 
-    Phase("quiesce");
-    bool quiet = PollUntil(
-        [&] {
-          return system_->Quiescent(
-              {generator.acknowledged(), observer.delivered_ids(), observer.committed_seen()});
-        },
-        Deadline::AfterMillis(static_cast<int64_t>(s_.quiesce_timeout_s * 1000)), 100);
-    if (quiet) {
-      Phase("final-read");
-      RETURN_IF_ERROR(observer.Stop());
-      RETURN_IF_ERROR(observer.FinalRead());
+    if (aborted.empty()) {
+      Phase("quiesce");
+      bool quiet = PollUntil(
+          [&] {
+            return observer.stopped() ||
+                   system_->Quiescent({generator.acknowledged(), observer.delivered_ids(),
+                                       observer.committed_seen()});
+          },
+          Deadline::AfterMillis(static_cast<int64_t>(s_.quiesce_timeout_s * 1000)), 100);
+      Status observed = observer.Stop();
+      if (observed.ok() && quiet) {
+        Phase("final-read");
+        observed = observer.FinalRead();
+      } else if (observed.ok()) {
+        FL_LOG(Warning) << "no quiescence within " << s_.quiesce_timeout_s
+                        << " s: the verdict will be unknown";
+      }
+      if (!observed.ok()) aborted = "the reader failed: " + observed.ToString();
     } else {
-      FL_LOG(Warning) << "no quiescence within " << s_.quiesce_timeout_s
-                      << " s: the verdict will be unknown";
       (void)observer.Stop();
+    }
+    if (!aborted.empty()) {
+      FL_LOG(Error) << aborted << ": the verdict will be unknown";
+      history_->Write({{"type", "phase"}, {"phase", "aborted"}, {"error", aborted}});
     }
     system_->nodes().StopAll();
     MergeNodeEvents(*system_, history_.get());

@@ -24,7 +24,8 @@ using systems::SendStatus;
 
 struct FakeOptions {
   std::vector<std::string> node_argv = {"/bin/sleep", "60"};
-  uint64_t lost_id = UINT64_MAX;  // an ok send the system never delivers
+  uint64_t lost_id = UINT64_MAX;    // an ok send the system never delivers
+  uint64_t broken_id = UINT64_MAX;  // the client breaks (a Status error) at this send
 };
 
 // What the client sends and the reader delivers.
@@ -38,9 +39,12 @@ struct Pipe {
 // delivered), every other ok and delivered (but `lost_id`).
 class FakeClient : public systems::Client {
  public:
-  FakeClient(Pipe* pipe, uint64_t lost_id) : pipe_(pipe), lost_id_(lost_id) {}
+  FakeClient(Pipe* pipe, const FakeOptions& options) : pipe_(pipe), options_(options) {}
   Result<std::vector<SendOutcome>> Send(std::span<const Record> records) override {
     std::vector<SendOutcome> out(records.size());
+    for (const Record& r : records) {
+      if (r.id == options_.broken_id) return Status::Corruption("the adapter said \"?\"");
+    }
     std::lock_guard<std::mutex> lock(pipe_->mu);
     for (size_t i = 0; i < records.size(); ++i) {
       const Record& r = records[i];
@@ -56,7 +60,7 @@ class FakeClient : public systems::Client {
         deliver = false;
       } else {
         out[i].status = SendStatus::kOk;
-        deliver = r.id != lost_id_;
+        deliver = r.id != options_.lost_id;
       }
       if (!deliver) continue;
       Delivery d;
@@ -69,7 +73,7 @@ class FakeClient : public systems::Client {
 
  private:
   Pipe* pipe_;
-  uint64_t lost_id_;
+  FakeOptions options_;
 };
 
 class FakeReader : public systems::Reader {
@@ -107,7 +111,7 @@ class FakeSystem : public systems::System {
   systems::NodeSet& nodes() override { return nodes_; }
   Result<bool> Ready() override { return true; }
   Result<std::unique_ptr<systems::Client>> OpenClient() override {
-    return std::unique_ptr<systems::Client>(new FakeClient(&pipe_, options_.lost_id));
+    return std::unique_ptr<systems::Client>(new FakeClient(&pipe_, options_));
   }
   Result<std::unique_ptr<systems::Reader>> OpenReader(bool) override {
     return std::unique_ptr<systems::Reader>(new FakeReader(&pipe_));
@@ -200,6 +204,19 @@ TEST_F(FakeSystemRun, AnAcknowledgedSendNeverDeliveredIsLost) {
   nlohmann::json results = Results(o);
   EXPECT_EQ(results["checkers"]["delivery"]["lost"], 1) << results.dump(2);
   EXPECT_EQ(results["checkers"]["delivery"]["examples"]["lost"][0]["id"], 12);
+}
+
+TEST_F(FakeSystemRun, AClientThatBreaksMakesTheRunUnknownAndSaysWhy) {
+  auto outcomes = Run(nlohmann::json::object(), {.broken_id = 100});
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status().ToString();
+  const RunOutcome& o = (*outcomes)[0];
+  EXPECT_EQ(o.verdict, checkers::Verdict::kUnknown) << o.summary;
+  nlohmann::json results = Results(o);
+  ASSERT_EQ(results["unknown_reasons"].size(), 1u) << results.dump(2);
+  EXPECT_NE(results["unknown_reasons"][0].get<std::string>().find("the adapter said"),
+            std::string::npos)
+      << results.dump(2);
+  EXPECT_LT(Lines(o, "input").size(), 200u) << "generation stops when the client breaks";
 }
 
 TEST_F(FakeSystemRun, ANodeThatCannotStartIsAHarnessError) {

@@ -1,6 +1,7 @@
 #include "harness/system_registry.h"
 
 #include "systems/faultline/faultline_system.h"
+#include "systems/mosquitto/mosquitto_system.h"
 
 namespace faultline::harness {
 namespace {
@@ -26,12 +27,35 @@ Result<std::unique_ptr<systems::System>> MakeFaultline(const Scenario& s,
   return std::unique_ptr<systems::System>(new systems::FaultlineSystem(std::move(o)));
 }
 
+// Settings of other systems live in their `system` object; the runtime's keys are refused.
+Status RefuseRuntimeKeys(const Scenario& s, const std::string& source) {
+  if (!s.job.empty()) {
+    return Status::InvalidArgument(source + ": $.job: only the built-in runtime (kind faultline) " +
+                                   "has a job; system '" + s.system + "' takes its settings " +
+                                   "from $.system");
+  }
+  return Status::Ok();
+}
+
+Status ValidateMosquitto(const Scenario& s, const std::string& source) {
+  RETURN_IF_ERROR(RefuseRuntimeKeys(s, source));
+  return systems::ParseMosquittoOptions(s.system_params, source).status();
+}
+
+Result<std::unique_ptr<systems::System>> MakeMosquitto(const Scenario& s, const SystemOptions&) {
+  ASSIGN_OR_RETURN(systems::MosquittoOptions o,
+                   systems::ParseMosquittoOptions(s.system_params, "scenario"));
+  return std::unique_ptr<systems::System>(new systems::MosquittoSystem(std::move(o)));
+}
+
 }  // namespace
 
 const std::vector<SystemKind>& SystemKinds() {
   static const std::vector<SystemKind> kinds = {
       {"faultline", "the built-in stream runtime (docs/systems/faultline.md)", ValidateFaultline,
        MakeFaultline},
+      {"mosquitto", "a real MQTT broker, QoS 0/1/2 (docs/systems/mosquitto.md)", ValidateMosquitto,
+       MakeMosquitto},
   };
   return kinds;
 }

@@ -29,6 +29,11 @@ std::string ExitInfo::ToString() const {
 
 void BecomeSubreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
+std::string FindProgram(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  return bp::search_path(name).string();
+}
+
 NodeProcess::NodeProcess(std::string id, std::vector<std::string> argv, std::string log_dir,
                          std::vector<std::string> env)
     : id_(std::move(id)),
@@ -52,9 +57,12 @@ Status NodeProcess::Start() {
     }
   }
   // A bare program name (e.g. `ip` for a node in a network namespace) is looked up in PATH.
-  boost::filesystem::path exe = argv_[0];
-  if (argv_[0].find('/') == std::string::npos) exe = bp::search_path(argv_[0]);
-  if (exe.empty()) return Status::NotFound("start " + id_ + ": " + argv_[0] + " is not on PATH");
+  const std::string exe = FindProgram(argv_[0]);
+  if (exe.empty()) {
+    return Status::NotFound("start " + id_ + ": " + argv_[0] +
+                            (argv_[0].find('/') == std::string::npos ? " is not on PATH"
+                                                                      : " is not executable"));
+  }
   next_env_.clear();
   pid_t harness = ::getpid();
   std::error_code ec;

@@ -68,6 +68,9 @@ class NodeProcess {
   std::optional<ExitInfo> last_exit_;
 };
 
+// The path of program `name` (a bare name is looked up in PATH), or "" when there is none.
+std::string FindProgram(const std::string& name);
+
 // Makes this process a child subreaper, so that a grandchild orphaned by a dying node is
 // reparented to the harness (and killed with it) rather than to init.
 void BecomeSubreaper();

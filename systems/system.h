@@ -132,6 +132,9 @@ class System {
   // Every node, in start order (the harness stops them in reverse). Known before Setup(), so
   // that the network can be built around them.
   virtual std::vector<NodeSpec> Nodes() const = 0;
+  // The harness-side ends of its links (its clients: "publisher", "subscriber"), role
+  // "client": link faults may target them, process faults may not.
+  virtual std::vector<NodeSpec> Clients() const { return {}; }
   // What the checkers judge: "count" (per-key running counts), "window-count" or "delivery"
   // (records delivered, no per-key state).
   virtual std::string job() const = 0;
