@@ -198,7 +198,7 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
     s.expect = *expect;
   }
   RETURN_IF_ERROR(o.Finish());
-  RETURN_IF_ERROR(FindSystemKind(s.system)->validate(s, source));
+  RETURN_IF_ERROR(FindSystemKind(s.system)->prepare(&s, source));
   return s;
 }
 

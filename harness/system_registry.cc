@@ -1,5 +1,10 @@
 #include "harness/system_registry.h"
 
+#include <climits>
+#include <cstdlib>
+
+#include "base/file.h"
+#include "systems/command/command_system.h"
 #include "systems/faultline/faultline_system.h"
 #include "systems/mosquitto/mosquitto_system.h"
 
@@ -7,8 +12,8 @@ namespace faultline::harness {
 namespace {
 
 // The built-in runtime takes its settings from the scenario's `cluster` and `job`.
-Status ValidateFaultline(const Scenario& s, const std::string& source) {
-  for (const auto& [key, value] : s.system_params.items()) {
+Status PrepareFaultline(Scenario* s, const std::string& source) {
+  for (const auto& [key, value] : s->system_params.items()) {
     return Status::InvalidArgument(source + ": $.system." + key +
                                    ": unknown key (the built-in runtime takes its settings from "
                                    "\"cluster\" and \"job\")");
@@ -37,9 +42,9 @@ Status RefuseRuntimeKeys(const Scenario& s, const std::string& source) {
   return Status::Ok();
 }
 
-Status ValidateMosquitto(const Scenario& s, const std::string& source) {
-  RETURN_IF_ERROR(RefuseRuntimeKeys(s, source));
-  return systems::ParseMosquittoOptions(s.system_params, source).status();
+Status PrepareMosquitto(Scenario* s, const std::string& source) {
+  RETURN_IF_ERROR(RefuseRuntimeKeys(*s, source));
+  return systems::ParseMosquittoOptions(s->system_params, source).status();
 }
 
 Result<std::unique_ptr<systems::System>> MakeMosquitto(const Scenario& s, const SystemOptions&) {
@@ -48,14 +53,45 @@ Result<std::unique_ptr<systems::System>> MakeMosquitto(const Scenario& s, const 
   return std::unique_ptr<systems::System>(new systems::MosquittoSystem(std::move(o)));
 }
 
+// Replaces {scenario_dir} in every string of `j` by `dir`.
+void ResolveScenarioDir(nlohmann::json* j, const std::string& dir) {
+  if (j->is_string()) {
+    std::string v = j->get<std::string>();
+    for (size_t at; (at = v.find("{scenario_dir}")) != std::string::npos;)
+      v.replace(at, 14, dir);
+    *j = v;
+  }
+  if (j->is_array() || j->is_object()) {
+    for (auto& item : *j) ResolveScenarioDir(&item, dir);
+  }
+}
+
+Status PrepareCommand(Scenario* s, const std::string& source) {
+  RETURN_IF_ERROR(RefuseRuntimeKeys(*s, source));
+  // The adapters ship beside the scenario: {scenario_dir} becomes its absolute directory.
+  std::string dir = source.find('/') == std::string::npos ? "." : DirName(source);
+  char resolved[PATH_MAX];
+  if (::realpath(dir.c_str(), resolved) != nullptr) dir = resolved;
+  ResolveScenarioDir(&s->system_params, dir);
+  return systems::ParseCommandOptions(s->system_params, source).status();
+}
+
+Result<std::unique_ptr<systems::System>> MakeCommand(const Scenario& s, const SystemOptions&) {
+  ASSIGN_OR_RETURN(systems::CommandOptions o,
+                   systems::ParseCommandOptions(s.system_params, "scenario"));
+  return std::unique_ptr<systems::System>(new systems::CommandSystem(std::move(o)));
+}
+
 }  // namespace
 
 const std::vector<SystemKind>& SystemKinds() {
   static const std::vector<SystemKind> kinds = {
-      {"faultline", "the built-in stream runtime (docs/systems/faultline.md)", ValidateFaultline,
+      {"faultline", "the built-in stream runtime (docs/systems/faultline.md)", PrepareFaultline,
        MakeFaultline},
-      {"mosquitto", "a real MQTT broker, QoS 0/1/2 (docs/systems/mosquitto.md)", ValidateMosquitto,
+      {"mosquitto", "a real MQTT broker, QoS 0/1/2 (docs/systems/mosquitto.md)", PrepareMosquitto,
        MakeMosquitto},
+      {"command", "a user's own system through adapter programs (docs/systems/command.md)",
+       PrepareCommand, MakeCommand},
   };
   return kinds;
 }

@@ -22,8 +22,10 @@ struct SystemKind {
   std::string_view name;
   std::string_view summary;
   // Checks the scenario's settings for this kind (its `system` members but `kind`, and what
-  // else it reads); errors name `source` and the JSON path.
-  Status (*validate)(const Scenario& scenario, const std::string& source);
+  // else it reads) and resolves what must not depend on where the scenario is read from (a
+  // path relative to the scenario file), so that its resolved form replays from anywhere;
+  // errors name `source` and the JSON path.
+  Status (*prepare)(Scenario* scenario, const std::string& source);
   // The system for one run of `scenario`.
   Result<std::unique_ptr<systems::System>> (*make)(const Scenario& scenario,
                                                    const SystemOptions& options);
