@@ -295,25 +295,6 @@ std::string_view JobKindName(JobKind job) {
   return "count";
 }
 
-std::optional<SendStatus> ParseSendStatus(std::string_view name) {
-  if (name == "ok") return SendStatus::kOk;
-  if (name == "fail") return SendStatus::kFail;
-  if (name == "unknown") return SendStatus::kUnknown;
-  return std::nullopt;
-}
-
-std::string_view SendStatusName(SendStatus status) {
-  switch (status) {
-    case SendStatus::kOk:
-      return "ok";
-    case SendStatus::kFail:
-      return "fail";
-    case SendStatus::kUnknown:
-      return "unknown";
-  }
-  return "ok";
-}
-
 bool History::HasPhase(std::string_view phase) const {
   return std::any_of(phases.begin(), phases.end(),
                      [&](const PhaseEvent& p) { return p.phase == phase; });

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/mode.h"
+#include "base/send_status.h"
 #include "base/status.h"
 #include "checkers/fault_intervals.h"
 #include "checkers/json_line.h"
@@ -27,11 +28,10 @@ enum class JobKind { kCount, kWindowCount, kDelivery };
 std::optional<JobKind> ParseJobKind(std::string_view name);
 std::string_view JobKindName(JobKind job);
 
-// The outcome of a send as the system under test reported it (docs/history-format.md):
-// acknowledged, certainly not applied, or unknown (timed out: it may or may not be applied).
-enum class SendStatus : uint8_t { kOk, kFail, kUnknown };
-std::optional<SendStatus> ParseSendStatus(std::string_view name);  // "ok", "fail", "unknown"
-std::string_view SendStatusName(SendStatus status);
+// The outcome of a send as the system under test reported it (base/send_status.h).
+using ::faultline::ParseSendStatus;
+using ::faultline::SendStatus;
+using ::faultline::SendStatusName;
 
 constexpr uint32_t kNoKey = std::numeric_limits<uint32_t>::max();
 constexpr int32_t kNoPartition = -1;                                // an input without partition

@@ -116,7 +116,8 @@ class SystemFaultActions : public FaultActions {
     for (const auto& t : f.targets) {
       for (const auto& c : system_->Clients()) {
         if (c.id == t) {
-          return Status::InvalidArgument("'" + t + "' is a client of the harness, not a node: only "
+          return Status::InvalidArgument("'" + t +
+                                         "' is a client of the harness, not a node: only "
                                          "link faults can target it");
         }
       }

@@ -16,7 +16,6 @@ namespace {
 using Need = JsonObject::Need;
 constexpr auto kRequired = Need::kRequired;
 
-
 Status ParseFault(const nlohmann::json& j, const std::string& path, const std::string& source,
                   FaultSpec* f) {
   JsonObject o(j, path, source);

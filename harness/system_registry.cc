@@ -57,8 +57,7 @@ Result<std::unique_ptr<systems::System>> MakeMosquitto(const Scenario& s, const 
 void ResolveScenarioDir(nlohmann::json* j, const std::string& dir) {
   if (j->is_string()) {
     std::string v = j->get<std::string>();
-    for (size_t at; (at = v.find("{scenario_dir}")) != std::string::npos;)
-      v.replace(at, 14, dir);
+    for (size_t at; (at = v.find("{scenario_dir}")) != std::string::npos;) v.replace(at, 14, dir);
     *j = v;
   }
   if (j->is_array() || j->is_object()) {

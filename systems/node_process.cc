@@ -59,9 +59,9 @@ Status NodeProcess::Start() {
   // A bare program name (e.g. `ip` for a node in a network namespace) is looked up in PATH.
   const std::string exe = FindProgram(argv_[0]);
   if (exe.empty()) {
-    return Status::NotFound("start " + id_ + ": " + argv_[0] +
-                            (argv_[0].find('/') == std::string::npos ? " is not on PATH"
-                                                                      : " is not executable"));
+    return Status::NotFound(
+        "start " + id_ + ": " + argv_[0] +
+        (argv_[0].find('/') == std::string::npos ? " is not on PATH" : " is not executable"));
   }
   next_env_.clear();
   pid_t harness = ::getpid();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/mode.h"
+#include "base/send_status.h"
 #include "base/status.h"
 
 namespace faultline::systems {
@@ -22,8 +23,8 @@ class NodeSet;
 //   kFail     certainly not applied: it must never be delivered, and is never counted lost;
 //   kUnknown  the outcome is not known (timed out, connection lost mid-send): it may or may
 //             not be delivered, and neither is an anomaly (Jepsen's :info).
-enum class SendStatus { kOk, kFail, kUnknown };
-std::string_view SendStatusName(SendStatus status);  // "ok", "fail", "unknown"
+using ::faultline::SendStatus;
+using ::faultline::SendStatusName;
 
 // One record the generator offers: `value` is what a count adds; `event_time` is in ms.
 struct Record {

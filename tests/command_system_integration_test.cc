@@ -84,8 +84,9 @@ TEST(CommandSystem, TheToyQueuesPlantedBugIsCaught) {
 
 TEST(CommandSystem, AMalformedAckMakesTheRunUnknownNamingTheLine) {
   ScenarioRunner runner;
-  ScenarioRun r = runner.Run(AdapterScenario(
-      "malformed", runner.dir().path(), "read line; echo 'about to fail' >&2; echo 'this is not json'; sleep 60"));
+  ScenarioRun r = runner.Run(
+      AdapterScenario("malformed", runner.dir().path(),
+                      "read line; echo 'about to fail' >&2; echo 'this is not json'; sleep 60"));
   EXPECT_EQ(r.exit_code, 2) << r.out;
   std::string why = UnknownReason(r);
   EXPECT_NE(why.find("this is not json"), std::string::npos) << why;
@@ -95,7 +96,8 @@ TEST(CommandSystem, AMalformedAckMakesTheRunUnknownNamingTheLine) {
 
 TEST(CommandSystem, AnAdapterThatExitsMakesTheRunUnknown) {
   ScenarioRunner runner;
-  ScenarioRun r = runner.Run(AdapterScenario("exits", runner.dir().path(), "read line; echo bye >&2; exit 3"));
+  ScenarioRun r =
+      runner.Run(AdapterScenario("exits", runner.dir().path(), "read line; echo bye >&2; exit 3"));
   EXPECT_EQ(r.exit_code, 2) << r.out;
   std::string why = UnknownReason(r);
   EXPECT_NE(why.find("exited with code 3"), std::string::npos) << why;
@@ -118,7 +120,8 @@ TEST(CommandSystem, AReaderPrintingGarbageMakesTheRunUnknown) {
   const std::string acker =
       "while read line; do id=$(echo \"$line\" | sed 's/.*\"id\":\\([0-9]*\\).*/\\1/'); "
       "printf '{{\"op\":\"ack\",\"id\":%s,\"status\":\"ok\"}}\\n' \"$id\"; done";
-  ScenarioRun r = runner.Run(AdapterScenario("garbage", runner.dir().path(), acker, "echo '{{\"id\": \"seven\"}}'; sleep 60"));
+  ScenarioRun r = runner.Run(AdapterScenario("garbage", runner.dir().path(), acker,
+                                             "echo '{{\"id\": \"seven\"}}'; sleep 60"));
   EXPECT_EQ(r.exit_code, 2) << r.out;
   ASSERT_NE(r.run_dir, "") << r.out;
   std::string why = UnknownReason(r);

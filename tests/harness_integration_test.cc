@@ -1,6 +1,5 @@
 // `faultline run` as a user runs it: a short kill scenario ends valid with a complete history
 // and replays the same schedule from its seed; a harness SIGKILLed mid-run leaves no node behind.
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -11,6 +10,7 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/test_util.h"
+#include "tests/scenario_runner.h"
 
 namespace faultline {
 namespace {
@@ -36,21 +36,6 @@ std::vector<std::string> FaultSchedule(const std::vector<nlohmann::json>& histor
                     e["phase"].get<std::string>());
   }
   return out;
-}
-
-// Processes whose command line mentions `needle`.
-int CountProcessesMentioning(const std::string& needle) {
-  int n = 0;
-  DIR* proc = ::opendir("/proc");
-  while (dirent* e = ::readdir(proc)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    std::ifstream cmd(std::string("/proc/") + e->d_name + "/cmdline");
-    std::string text((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
-    if (text.find(needle) != std::string::npos && text.find("faultline-node") != std::string::npos)
-      ++n;
-  }
-  ::closedir(proc);
-  return n;
 }
 
 TEST(HarnessRun, KillScenarioIsValidCompleteAndReplays) {
@@ -110,14 +95,15 @@ TEST(HarnessRun, SigkilledHarnessLeavesNoNodeBehind) {
   std::string store = dir.File("store");
   TestProcess harness({BinPath("faultline"), "run", Scenario(SourceDir()), "--store", store},
                       dir.File("harness.log"));
-  ASSERT_TRUE(PollUntil([&] { return CountProcessesMentioning(store) >= 3; },
+  ASSERT_TRUE(PollUntil([&] { return CountProcessesMentioning(store, "faultline-node") >= 3; },
                         Deadline::AfterMillis(30'000), 50))
       << "the cluster never started";
   ::kill(harness.pid(), SIGKILL);  // the harness only, not its group
   ASSERT_NE(harness.WaitFor(10'000), -1);
-  EXPECT_TRUE(PollUntil([&] { return CountProcessesMentioning(store) == 0; },
+  EXPECT_TRUE(PollUntil([&] { return CountProcessesMentioning(store, "faultline-node") == 0; },
                         Deadline::AfterMillis(5000), 50))
-      << CountProcessesMentioning(store) << " faultline-node processes outlived the harness";
+      << CountProcessesMentioning(store, "faultline-node")
+      << " faultline-node processes outlived the harness";
 }
 
 // The netns backend: every node in its own network namespace, partitions cut in the kernel.

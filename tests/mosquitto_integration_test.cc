@@ -55,8 +55,7 @@ TEST(Mosquitto, ABrokerKilledUnderQos1IsJudgedAndItsClientsReconnect) {
   ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.out;  // judged either way
   std::vector<std::string> events;
   for (const auto& e : HistoryLines(r.run_dir, "runtime")) {
-    if (e["node"] == "subscriber")
-      events.push_back(e["event"].get<std::string>());
+    if (e["node"] == "subscriber") events.push_back(e["event"].get<std::string>());
   }
   EXPECT_GE(std::count(events.begin(), events.end(), "client-disconnected"), 1);
   EXPECT_GE(std::count(events.begin(), events.end(), "client-connected"), 2);

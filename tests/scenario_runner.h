@@ -70,15 +70,16 @@ inline nlohmann::json Results(const std::string& run_dir) {
   return nlohmann::json::parse(text.ok() ? *text : "{}");
 }
 
-// Processes whose command line mentions `needle` (a test's temporary directory, say).
-inline int CountProcessesMentioning(const std::string& needle) {
+// Processes whose command line mentions `needle` (a test's temporary directory, say), and
+// `also` when it is given.
+inline int CountProcessesMentioning(const std::string& needle, const std::string& also = "") {
   int n = 0;
   DIR* proc = ::opendir("/proc");
   while (dirent* e = ::readdir(proc)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     std::ifstream cmd(std::string("/proc/") + e->d_name + "/cmdline");
     std::string text((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
-    if (text.find(needle) != std::string::npos) ++n;
+    if (text.find(needle) != std::string::npos && text.find(also) != std::string::npos) ++n;
   }
   ::closedir(proc);
   return n;

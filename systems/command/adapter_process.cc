@@ -149,8 +149,9 @@ Result<std::optional<std::string>> AdapterProcess::ReadLine(Deadline deadline) {
     if (errno != EAGAIN) return Status::IoError(name_ + ": read", errno);
     if (deadline.Expired()) return std::optional<std::string>();
     pollfd p{out_fd_, POLLIN, 0};
-    ::poll(&p, 1, static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(
-                                                            deadline.RemainingMillis(), 100))));
+    ::poll(
+        &p, 1,
+        static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(deadline.RemainingMillis(), 100))));
   }
 }
 

@@ -16,7 +16,7 @@ constexpr size_t kMaxShownLine = 300;
 
 // The placeholders a command of each side may use (docs/systems/command.md).
 const std::set<std::string>& NodePlaceholders() {
-  static const std::set<std::string> names = {"id",   "role", "host", "port",
+  static const std::set<std::string> names = {"id",     "role", "host", "port",
                                               "listen", "data", "mode", "run"};
   return names;
 }
@@ -76,9 +76,9 @@ class CommandClient : public Client {
     std::map<uint64_t, size_t> pending;
     for (size_t i = 0; i < records.size(); ++i) {
       const Record& r = records[i];
-      lines += nlohmann::json{{"op", "send"}, {"id", r.id}, {"key", r.key}, {"value", r.value}}
-                   .dump() +
-               "\n";
+      lines +=
+          nlohmann::json{{"op", "send"}, {"id", r.id}, {"key", r.key}, {"value", r.value}}.dump() +
+          "\n";
       pending[r.id] = i;
     }
     const Deadline deadline = Deadline::AfterMillis(timeout_ms_);
@@ -87,8 +87,9 @@ class CommandClient : public Client {
     std::vector<SendOutcome> out(records.size());
     while (!pending.empty()) {
       auto line = adapter_->ReadLine(deadline);
-      if (!line.ok()) return AdapterError(*adapter_, "the client adapter stopped answering: " +
-                                                         line.status().message());
+      if (!line.ok())
+        return AdapterError(*adapter_,
+                            "the client adapter stopped answering: " + line.status().message());
       if (!line->has_value()) {
         return AdapterError(*adapter_, "the client adapter answered " +
                                            std::to_string(records.size() - pending.size()) +
@@ -240,8 +241,9 @@ Result<CommandOptions> ParseCommandOptions(const nlohmann::json& params,
     RETURN_IF_ERROR(n.String("id", &node.id, JsonObject::Need::kRequired));
     if (node.id.empty() || node.id.find_first_of("{}:/ ") != std::string::npos ||
         node.id == "client" || node.id == "reader") {
-      return n.Error("id", "expected a name without spaces, braces, colons or slashes, other "
-                           "than client and reader");
+      return n.Error("id",
+                     "expected a name without spaces, braces, colons or slashes, other "
+                     "than client and reader");
     }
     if (!ids.insert(node.id).second) return n.Error("id", "node id given twice");
     RETURN_IF_ERROR(n.String("role", &node.role));
@@ -273,23 +275,23 @@ Result<CommandOptions> ParseCommandOptions(const nlohmann::json& params,
   auto check = [&](const std::vector<std::string>& argv, const std::string& path,
                    const std::set<std::string>& own, bool links) -> Status {
     for (size_t i = 0; i < argv.size(); ++i) {
-      auto r = Substitute(argv[i], [&](const std::string& name,
-                                       const std::string& arg) -> Result<std::string> {
-        if (((name == "addr" && links) || name == "listen") && !arg.empty()) {
-          if (ids.count(arg) == 0) {
-            return Status::InvalidArgument("{" + name + ":" + arg + "}: no node '" + arg + "'");
-          }
-          return std::string();
-        }
-        if (!arg.empty() || own.count(name) == 0) {
-          return Status::InvalidArgument("unknown placeholder {" + name +
-                                         (arg.empty() ? "" : ":" + arg) + "} here" +
-                                         (name == "addr" ? " (control commands use {listen:NODE}, "
-                                                           "which no fault cuts)"
-                                                         : ""));
-        }
-        return std::string();
-      });
+      auto r = Substitute(
+          argv[i], [&](const std::string& name, const std::string& arg) -> Result<std::string> {
+            if (((name == "addr" && links) || name == "listen") && !arg.empty()) {
+              if (ids.count(arg) == 0) {
+                return Status::InvalidArgument("{" + name + ":" + arg + "}: no node '" + arg + "'");
+              }
+              return std::string();
+            }
+            if (!arg.empty() || own.count(name) == 0) {
+              return Status::InvalidArgument(
+                  "unknown placeholder {" + name + (arg.empty() ? "" : ":" + arg) + "} here" +
+                  (name == "addr" ? " (control commands use {listen:NODE}, "
+                                    "which no fault cuts)"
+                                  : ""));
+            }
+            return std::string();
+          });
       if (!r.ok()) {
         return Status::InvalidArgument(source + ": " + path + "[" + std::to_string(i) +
                                        "]: " + r.status().message());
@@ -298,9 +300,8 @@ Result<CommandOptions> ParseCommandOptions(const nlohmann::json& params,
     return Status::Ok();
   };
   for (size_t i = 0; i < o.nodes.size(); ++i) {
-    RETURN_IF_ERROR(check(o.nodes[i].command,
-                          "$.system.nodes[" + std::to_string(i) + "].command", NodePlaceholders(),
-                          true));
+    RETURN_IF_ERROR(check(o.nodes[i].command, "$.system.nodes[" + std::to_string(i) + "].command",
+                          NodePlaceholders(), true));
   }
   RETURN_IF_ERROR(check(o.client, "$.system.client.command", SidePlaceholders(), true));
   RETURN_IF_ERROR(check(o.reader, "$.system.reader.command", SidePlaceholders(), true));
@@ -330,22 +331,22 @@ Result<std::vector<std::string>> CommandSystem::Expand(const std::vector<std::st
   for (const std::string& arg : command) {
     ASSIGN_OR_RETURN(
         std::string expanded,
-        Substitute(arg, [&](const std::string& name,
-                            const std::string& param) -> Result<std::string> {
-          if (name == "addr") return network_->DialAddress(side, param);
-          if (name == "listen" && !param.empty()) return listen_.at(param);
-          if (name == "mode") return std::string(ModeName(mode_));
-          if (name == "run") return run_dir_;
-          if (self == nullptr) return Status::Internal("{" + name + "} outside a node");
-          const std::string& listen = listen_.at(self->id);
-          if (name == "id") return self->id;
-          if (name == "role") return self->role;
-          if (name == "listen") return listen;
-          if (name == "host") return listen.substr(0, listen.rfind(':'));
-          if (name == "port") return listen.substr(listen.rfind(':') + 1);
-          if (name == "data") return JoinPath(data_dir_, self->id);
-          return Status::Internal("unknown placeholder {" + name + "}");
-        }));
+        Substitute(arg,
+                   [&](const std::string& name, const std::string& param) -> Result<std::string> {
+                     if (name == "addr") return network_->DialAddress(side, param);
+                     if (name == "listen" && !param.empty()) return listen_.at(param);
+                     if (name == "mode") return std::string(ModeName(mode_));
+                     if (name == "run") return run_dir_;
+                     if (self == nullptr) return Status::Internal("{" + name + "} outside a node");
+                     const std::string& listen = listen_.at(self->id);
+                     if (name == "id") return self->id;
+                     if (name == "role") return self->role;
+                     if (name == "listen") return listen;
+                     if (name == "host") return listen.substr(0, listen.rfind(':'));
+                     if (name == "port") return listen.substr(listen.rfind(':') + 1);
+                     if (name == "data") return JoinPath(data_dir_, self->id);
+                     return Status::Internal("unknown placeholder {" + name + "}");
+                   }));
     argv.push_back(std::move(expanded));
   }
   return argv;
@@ -363,11 +364,14 @@ Status CommandSystem::Setup(const SystemContext& ctx) {
   // A link for every {addr:NODE}: from the side whose command names it.
   auto declare = [&](const std::vector<std::string>& command, const std::string& side) -> Status {
     for (const std::string& arg : command) {
-      RETURN_IF_ERROR(Substitute(arg, [&](const std::string& name,
-                                          const std::string& to) -> Result<std::string> {
-                        if (name == "addr") RETURN_IF_ERROR(network_->AddLink(side, to, listen_[to]));
-                        return std::string();
-                      }).status());
+      RETURN_IF_ERROR(
+          Substitute(arg,
+                     [&](const std::string& name, const std::string& to) -> Result<std::string> {
+                       if (name == "addr")
+                         RETURN_IF_ERROR(network_->AddLink(side, to, listen_[to]));
+                       return std::string();
+                     })
+              .status());
     }
     return Status::Ok();
   };
@@ -378,7 +382,8 @@ Status CommandSystem::Setup(const SystemContext& ctx) {
   for (const auto& n : options_.nodes) {
     ASSIGN_OR_RETURN(std::vector<std::string> argv, Expand(n.command, n.id));
     ASSIGN_OR_RETURN(argv, network_->Command(n.id, argv));
-    RETURN_IF_ERROR(nodes_.Add({n.id, n.role}, std::move(argv), JoinPath(run_dir_, "nodes/" + n.id)));
+    RETURN_IF_ERROR(
+        nodes_.Add({n.id, n.role}, std::move(argv), JoinPath(run_dir_, "nodes/" + n.id)));
   }
   return Status::Ok();
 }
@@ -386,8 +391,8 @@ Status CommandSystem::Setup(const SystemContext& ctx) {
 Result<bool> CommandSystem::Ready() {
   if (!options_.ready.empty()) {
     ASSIGN_OR_RETURN(std::vector<std::string> argv, Expand(options_.ready, ""));
-    ASSIGN_OR_RETURN(int code, RunToExit(argv, JoinPath(run_dir_, "nodes/ready.log"),
-                                         kControlTimeoutMs));
+    ASSIGN_OR_RETURN(int code,
+                     RunToExit(argv, JoinPath(run_dir_, "nodes/ready.log"), kControlTimeoutMs));
     return code == 0;
   }
   // Every node accepts connections on its address.

@@ -92,7 +92,9 @@ class MqttPublisher : public Client {
         out[i].status = SendStatus::kUnknown;
         out[i].ack_mono_ns = MonotonicNanos();
         out[i].error = (out[i].error.empty() ? "" : out[i].error + "; ") +
-                       std::string(qos_ == 0 ? "not written" : qos_ == 1 ? "no PUBACK" : "no PUBCOMP") +
+                       std::string(qos_ == 0   ? "not written"
+                                   : qos_ == 1 ? "no PUBACK"
+                                               : "no PUBCOMP") +
                        " within " + std::to_string(ack_timeout_ms_) + " ms";
       }
     }
@@ -126,9 +128,9 @@ class MqttSubscriber : public Reader {
     if (!j.is_object() || !j.contains("id") || !j["id"].is_number_unsigned() ||
         !j.contains("key") || !j["key"].is_string()) {
       if (error_.ok()) {
-        error_ = Status::Corruption("the subscriber received a message on " +
-                                    std::string(m.topic ? m.topic : "?") +
-                                    " that is not a record: " + std::string(payload.substr(0, 200)));
+        error_ = Status::Corruption(
+            "the subscriber received a message on " + std::string(m.topic ? m.topic : "?") +
+            " that is not a record: " + std::string(payload.substr(0, 200)));
       }
       return;
     }
@@ -241,22 +243,23 @@ Result<bool> MosquittoSystem::Ready() {
 }
 
 Result<std::unique_ptr<Client>> MosquittoSystem::OpenClient() {
-  auto mqtt = std::make_unique<MqttClient>(MqttClient::Options{
-      .client_id = "faultline-pub-" + run_id_,
-      .address = publisher_address_,
-      .clean_session = false,
-      .max_inflight = options_.publisher_max_inflight});
+  auto mqtt = std::make_unique<MqttClient>(
+      MqttClient::Options{.client_id = "faultline-pub-" + run_id_,
+                          .address = publisher_address_,
+                          .clean_session = false,
+                          .max_inflight = options_.publisher_max_inflight});
   mqtt->OnConnect([this](int rc) { events_.Add("publisher", "client-connected", {{"rc", rc}}); });
-  mqtt->OnDisconnect(
-      [this](int rc) { events_.Add("publisher", "client-disconnected", {{"rc", rc}}); });
+  mqtt->OnDisconnect([this](int rc) {
+    events_.Add("publisher", "client-disconnected", {{"rc", rc}});
+  });
   RETURN_IF_ERROR(mqtt->Connect(Deadline::AfterMillis(kConnectTimeoutMs)));
   return std::unique_ptr<Client>(
       new MqttPublisher(std::move(mqtt), qos_, options_.topic, options_.ack_timeout_ms));
 }
 
 Result<std::unique_ptr<Reader>> MosquittoSystem::OpenReader(bool /*uncommitted*/) {
-  auto mqtt = std::make_unique<MqttClient>(MqttClient::Options{
-      .client_id = "faultline-sub-" + run_id_, .address = subscriber_address_});
+  auto mqtt = std::make_unique<MqttClient>(
+      MqttClient::Options{.client_id = "faultline-sub-" + run_id_, .address = subscriber_address_});
   MqttClient* client = mqtt.get();
   auto reader = std::make_unique<MqttSubscriber>(std::move(mqtt), options_.topic);
   MqttSubscriber* subscriber = reader.get();
@@ -268,8 +271,9 @@ Result<std::unique_ptr<Reader>> MosquittoSystem::OpenReader(bool /*uncommitted*/
     events_.Add("subscriber", "client-connected", {{"rc", rc}});
     if (rc == 0) client->SubscribeAsync(topic, qos);
   });
-  client->OnDisconnect(
-      [this](int rc) { events_.Add("subscriber", "client-disconnected", {{"rc", rc}}); });
+  client->OnDisconnect([this](int rc) {
+    events_.Add("subscriber", "client-disconnected", {{"rc", rc}});
+  });
   client->OnMessage([subscriber](const mosquitto_message& m) { subscriber->Receive(m); });
   RETURN_IF_ERROR(client->Connect(Deadline::AfterMillis(kConnectTimeoutMs)));
   RETURN_IF_ERROR(client->Subscribe(topic, qos, Deadline::AfterMillis(kConnectTimeoutMs)));

@@ -60,9 +60,9 @@ Status MqttClient::Connect(Deadline deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   if (!cv_.wait_for(lock, std::chrono::nanoseconds(deadline.RemainingNanos()),
                     [&] { return connack_ == 0; })) {
-    return Status::Timeout(options_.client_id + ": no CONNACK from " + options_.address +
-                           (connack_ > 0 ? std::string(": ") + mosquitto_connack_string(connack_)
-                                         : std::string()));
+    return Status::Timeout(
+        options_.client_id + ": no CONNACK from " + options_.address +
+        (connack_ > 0 ? std::string(": ") + mosquitto_connack_string(connack_) : std::string()));
   }
   return Status::Ok();
 }
@@ -79,7 +79,8 @@ int MqttClient::SubscribeAsync(const std::string& topic, int qos) {
 Status MqttClient::Subscribe(const std::string& topic, int qos, Deadline deadline) {
   int mid = 0;
   int rc = mosquitto_subscribe(mosq_, &mid, topic.c_str(), qos);
-  if (rc != MOSQ_ERR_SUCCESS) return Status::Unavailable("subscribe " + topic + ": " + MqttError(rc));
+  if (rc != MOSQ_ERR_SUCCESS)
+    return Status::Unavailable("subscribe " + topic + ": " + MqttError(rc));
   std::unique_lock<std::mutex> lock(mu_);
   if (!cv_.wait_for(lock, std::chrono::nanoseconds(deadline.RemainingNanos()),
                     [&] { return last_suback_mid_ == mid; })) {

@@ -70,8 +70,8 @@ class MqttClient {
   std::function<void(const mosquitto_message&)> on_message_;
   std::mutex mu_;
   std::condition_variable cv_;
-  int connack_ = -1;              // guarded by mu_
-  int last_suback_mid_ = 0;       // guarded by mu_
+  int connack_ = -1;         // guarded by mu_
+  int last_suback_mid_ = 0;  // guarded by mu_
 };
 
 // "mosquitto: <what>" for a MOSQ_ERR_* code.
