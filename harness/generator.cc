@@ -13,8 +13,8 @@ using systems::SendOutcome;
 using systems::SendStatus;
 
 Generator::Generator(const WorkloadSpec& spec, Rng rng, systems::Client* client,
-                     HistoryWriter* history)
-    : spec_(spec), rng_(rng), client_(client), history_(history) {}
+                     HistoryWriter* history, DeliveryLedger* ledger)
+    : spec_(spec), rng_(rng), client_(client), history_(history), ledger_(ledger) {}
 
 Generator::~Generator() { (void)Stop(); }
 
@@ -90,6 +90,7 @@ Status Generator::Loop() {
         history_->WriteLine(j.dump());
         switch (o.status) {
           case SendStatus::kOk:
+            ledger_->Acknowledged(batch[i].id);
             ++acknowledged_;
             break;
           case SendStatus::kFail:

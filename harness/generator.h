@@ -7,6 +7,7 @@
 
 #include "base/rng.h"
 #include "base/status.h"
+#include "harness/delivery_ledger.h"
 #include "harness/history.h"
 #include "harness/scenario.h"
 #include "systems/system.h"
@@ -23,7 +24,9 @@ namespace faultline::harness {
 // Runs on its own thread between Start() and Stop(). Thread-safe accessors.
 class Generator {
  public:
-  Generator(const WorkloadSpec& spec, Rng rng, systems::Client* client, HistoryWriter* history);
+  // Every send that ends ok is also told to `ledger`.
+  Generator(const WorkloadSpec& spec, Rng rng, systems::Client* client, HistoryWriter* history,
+            DeliveryLedger* ledger);
   ~Generator();
 
   Status Start();
@@ -45,6 +48,7 @@ class Generator {
   Rng rng_;
   systems::Client* client_;
   HistoryWriter* history_;
+  DeliveryLedger* ledger_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> stopped_{false};

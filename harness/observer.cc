@@ -4,8 +4,8 @@
 
 namespace faultline::harness {
 
-Observer::Observer(systems::Reader* reader, HistoryWriter* history)
-    : reader_(reader), history_(history) {}
+Observer::Observer(systems::Reader* reader, HistoryWriter* history, DeliveryLedger* ledger)
+    : reader_(reader), history_(history), ledger_(ledger) {}
 
 Observer::~Observer() { (void)Stop(); }
 
@@ -30,11 +30,6 @@ Status Observer::Stop() {
 }
 
 Status Observer::FinalRead() { return PollOnce(); }
-
-int64_t Observer::delivered_ids() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int64_t>(delivered_.size());
-}
 
 Status Observer::PollOnce() {
   batch_.clear();
@@ -61,10 +56,7 @@ void Observer::Record(const systems::Delivery& d) {
   history_->Write(std::move(j));
   if (d.committed) {
     ++committed_seen_;
-    if (d.kind == systems::Delivery::Kind::kRecord) {
-      std::lock_guard<std::mutex> lock(mu_);
-      delivered_.insert(d.id);
-    }
+    if (d.kind == systems::Delivery::Kind::kRecord) ledger_->Delivered(d.id);
   }
 }
 

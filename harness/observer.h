@@ -2,13 +2,12 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 #include "base/status.h"
+#include "harness/delivery_ledger.h"
 #include "harness/history.h"
 #include "systems/system.h"
 
@@ -21,7 +20,8 @@ namespace faultline::harness {
 // called after Stop(). Thread-safe accessors.
 class Observer {
  public:
-  Observer(systems::Reader* reader, HistoryWriter* history);
+  // Every committed record delivery is also told to `ledger`.
+  Observer(systems::Reader* reader, HistoryWriter* history, DeliveryLedger* ledger);
   ~Observer();
 
   void Start();
@@ -32,8 +32,6 @@ class Observer {
   // True once the polling thread ended (Stop(), or the reader failed: Stop() then says why).
   bool stopped() const { return stopped_.load(); }
   int64_t committed_seen() const { return committed_seen_.load(); }
-  // Distinct ids with at least one committed record delivery.
-  int64_t delivered_ids() const;
 
  private:
   Status PollOnce();
@@ -45,9 +43,8 @@ class Observer {
   std::atomic<bool> stop_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<int64_t> committed_seen_{0};
-  mutable std::mutex mu_;
-  std::unordered_set<uint64_t> delivered_;  // guarded by mu_
-  std::vector<systems::Delivery> batch_;    // the polling thread's
+  DeliveryLedger* ledger_;
+  std::vector<systems::Delivery> batch_;  // the polling thread's
   Status status_;
 };
 

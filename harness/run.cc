@@ -182,8 +182,9 @@ class ModeRun {
     ASSIGN_OR_RETURN(std::unique_ptr<systems::Client> client, system_->OpenClient());
     ASSIGN_OR_RETURN(std::unique_ptr<systems::Reader> reader,
                      system_->OpenReader(s_.observe_uncommitted));
-    Generator generator(s_.workload, rng.Fork("generator"), client.get(), history_.get());
-    Observer observer(reader.get(), history_.get());
+    DeliveryLedger ledger;
+    Generator generator(s_.workload, rng.Fork("generator"), client.get(), history_.get(), &ledger);
+    Observer observer(reader.get(), history_.get(), &ledger);
     observer.Start();
     RETURN_IF_ERROR(generator.Start());
     NemesisRunner nemesis(*plan, actions.get(), generate_ns);
@@ -222,7 +223,7 @@ class ModeRun {
       bool quiet = PollUntil(
           [&] {
             return observer.stopped() ||
-                   system_->Quiescent({generator.acknowledged(), observer.delivered_ids(),
+                   system_->Quiescent({generator.acknowledged(), ledger.acknowledged_delivered(),
                                        observer.committed_seen()});
           },
           Deadline::AfterMillis(static_cast<int64_t>(s_.quiesce_timeout_s * 1000)), 100);

@@ -26,6 +26,7 @@ struct FakeOptions {
   std::vector<std::string> node_argv = {"/bin/sleep", "60"};
   uint64_t lost_id = UINT64_MAX;    // an ok send the system never delivers
   uint64_t broken_id = UINT64_MAX;  // the client breaks (a Status error) at this send
+  bool never_ready = false;         // Ready() never says yes: only a node's exit ends the wait
 };
 
 // What the client sends and the reader delivers.
@@ -109,7 +110,7 @@ class FakeSystem : public systems::System {
     return Status::Ok();
   }
   systems::NodeSet& nodes() override { return nodes_; }
-  Result<bool> Ready() override { return true; }
+  Result<bool> Ready() override { return !options_.never_ready; }
   Result<std::unique_ptr<systems::Client>> OpenClient() override {
     return std::unique_ptr<systems::Client>(new FakeClient(&pipe_, options_));
   }
@@ -228,7 +229,8 @@ TEST_F(FakeSystemRun, ANodeThatCannotStartIsAHarnessError) {
 
 TEST_F(FakeSystemRun, ANodeThatExitsAtOnceIsAHarnessErrorNamingItsLog) {
   auto outcomes =
-      Run(nlohmann::json::object(), {.node_argv = {"/bin/sh", "-c", "echo no config >&2; exit 3"}});
+      Run(nlohmann::json::object(),
+          {.node_argv = {"/bin/sh", "-c", "echo no config >&2; exit 3"}, .never_ready = true});
   ASSERT_FALSE(outcomes.ok());
   const std::string& message = outcomes.status().message();
   EXPECT_NE(message.find("exited with code 3"), std::string::npos) << message;

@@ -5,7 +5,7 @@
 namespace faultline::systems {
 
 bool IdleQuiescence::Observe(const DeliveryProgress& progress) {
-  if (progress.delivered_ids >= progress.acknowledged) return true;
+  if (progress.acknowledged_delivered >= progress.acknowledged) return true;
   const int64_t now = MonotonicMillis();
   if (progress.committed_seen != seen_) {
     seen_ = progress.committed_seen;

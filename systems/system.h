@@ -91,8 +91,8 @@ struct NodeSpec {
 
 // What the observer has seen so far, for a system deciding whether it is quiescent.
 struct DeliveryProgress {
-  int64_t acknowledged = 0;   // sends that ended ok
-  int64_t delivered_ids = 0;  // distinct ids with a committed delivery
+  int64_t acknowledged = 0;            // sends that ended ok
+  int64_t acknowledged_delivered = 0;  // of those, how many have a committed delivery
   int64_t committed_seen = 0;
 };
 

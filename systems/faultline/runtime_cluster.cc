@@ -169,7 +169,7 @@ std::vector<NodeEvent> RuntimeCluster::ReadEvents() const {
 
 bool QuiescenceTracker::Observe(const DeliveryProgress& progress,
                                 const std::optional<CoordinatorStatus>& status) {
-  if (expect_every_id_ && progress.delivered_ids >= progress.acknowledged) return true;
+  if (expect_every_id_ && progress.acknowledged_delivered >= progress.acknowledged) return true;
   if (!status || status->state != "running") {
     quiet_from_ = -1;
     return false;

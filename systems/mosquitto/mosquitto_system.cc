@@ -265,11 +265,13 @@ Result<std::unique_ptr<Reader>> MosquittoSystem::OpenReader(bool /*uncommitted*/
   MqttSubscriber* subscriber = reader.get();
   const std::string topic = options_.topic;
   const int qos = qos_;
-  // Subscribed again on every reconnect: a broker that lost the session (killed without a
-  // fresh save) has lost the subscription with it.
-  client->OnConnect([this, client, topic, qos](int rc) {
+  // Subscribed again on every reconnect (not the first connect, which Subscribe() below
+  // covers): a broker that lost the session (killed without a fresh save) has lost the
+  // subscription with it.
+  auto connects = std::make_shared<int>(0);
+  client->OnConnect([this, client, topic, qos, connects](int rc) {
     events_.Add("subscriber", "client-connected", {{"rc", rc}});
-    if (rc == 0) client->SubscribeAsync(topic, qos);
+    if (rc == 0 && ++*connects > 1) (void)client->Subscribe(topic, qos, std::nullopt);
   });
   client->OnDisconnect([this](int rc) {
     events_.Add("subscriber", "client-disconnected", {{"rc", rc}});

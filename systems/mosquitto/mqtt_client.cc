@@ -72,18 +72,15 @@ int MqttClient::Publish(std::string_view topic, std::string_view payload, int qo
                            payload.data(), qos, /*retain=*/false);
 }
 
-int MqttClient::SubscribeAsync(const std::string& topic, int qos) {
-  return mosquitto_subscribe(mosq_, nullptr, topic.c_str(), qos);
-}
-
-Status MqttClient::Subscribe(const std::string& topic, int qos, Deadline deadline) {
+Status MqttClient::Subscribe(const std::string& topic, int qos, std::optional<Deadline> deadline) {
   int mid = 0;
   int rc = mosquitto_subscribe(mosq_, &mid, topic.c_str(), qos);
   if (rc != MOSQ_ERR_SUCCESS)
     return Status::Unavailable("subscribe " + topic + ": " + MqttError(rc));
+  if (!deadline) return Status::Ok();
   std::unique_lock<std::mutex> lock(mu_);
-  if (!cv_.wait_for(lock, std::chrono::nanoseconds(deadline.RemainingNanos()),
-                    [&] { return last_suback_mid_ == mid; })) {
+  if (!cv_.wait_for(lock, std::chrono::nanoseconds(deadline->RemainingNanos()),
+                    [&] { return suback_mids_.count(mid) != 0; })) {
     return Status::Timeout(options_.client_id + ": no SUBACK for " + topic);
   }
   return Status::Ok();
@@ -120,7 +117,7 @@ void MqttClient::SubscribeCallback(mosquitto*, void* self, int mid, int, const i
   auto* c = static_cast<MqttClient*>(self);
   {
     std::lock_guard<std::mutex> lock(c->mu_);
-    c->last_suback_mid_ = mid;
+    c->suback_mids_.insert(mid);
   }
   c->cv_.notify_all();
 }

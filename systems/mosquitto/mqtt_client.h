@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -48,10 +50,9 @@ class MqttClient {
   // mosquitto_publish's return code (MOSQ_ERR_*); `*mid` is set even when the client is not
   // connected (a QoS 1/2 message is then queued and sent after the reconnect).
   int Publish(std::string_view topic, std::string_view payload, int qos, int* mid);
-  // Subscribes and waits for the SUBACK.
-  Status Subscribe(const std::string& topic, int qos, Deadline deadline);
-  // Subscribes without waiting (from a callback: on every reconnect).
-  int SubscribeAsync(const std::string& topic, int qos);
+  // Subscribes; with a deadline, waits for the SUBACK. Without one it may be called from a
+  // callback (on every reconnect).
+  Status Subscribe(const std::string& topic, int qos, std::optional<Deadline> deadline);
   bool connected() const { return connected_.load(); }
   const Options& options() const { return options_; }
 
@@ -70,8 +71,8 @@ class MqttClient {
   std::function<void(const mosquitto_message&)> on_message_;
   std::mutex mu_;
   std::condition_variable cv_;
-  int connack_ = -1;         // guarded by mu_
-  int last_suback_mid_ = 0;  // guarded by mu_
+  int connack_ = -1;           // guarded by mu_
+  std::set<int> suback_mids_;  // guarded by mu_
 };
 
 // "mosquitto: <what>" for a MOSQ_ERR_* code.
