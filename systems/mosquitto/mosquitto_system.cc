@@ -252,9 +252,12 @@ Result<std::unique_ptr<Client>> MosquittoSystem::OpenClient() {
   mqtt->OnDisconnect([this](int rc) {
     events_.Add("publisher", "client-disconnected", {{"rc", rc}});
   });
-  RETURN_IF_ERROR(mqtt->Connect(Deadline::AfterMillis(kConnectTimeoutMs)));
-  return std::unique_ptr<Client>(
+  MqttClient* client = mqtt.get();
+  // The publisher sets its callback before the connection exists: none may change after.
+  std::unique_ptr<Client> publisher(
       new MqttPublisher(std::move(mqtt), qos_, options_.topic, options_.ack_timeout_ms));
+  RETURN_IF_ERROR(client->Connect(Deadline::AfterMillis(kConnectTimeoutMs)));
+  return publisher;
 }
 
 Result<std::unique_ptr<Reader>> MosquittoSystem::OpenReader(bool /*uncommitted*/) {
