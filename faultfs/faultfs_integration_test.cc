@@ -1,0 +1,143 @@
+// faultline-faultfs mounted for real (FUSE, as root): a process group writes through the
+// mount, some of it fsynced; lose-unsynced for that group takes back exactly the rest, and no
+// kernel cache still shows it; SIGTERM unmounts.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "base/clock.h"
+#include "base/file.h"
+#include "base/test_util.h"
+#include "faultfs/control.h"
+
+namespace faultline::faultfs {
+namespace {
+
+bool Mounted(const std::string& mountpoint) {
+  std::ifstream mounts("/proc/mounts");
+  std::string line;
+  while (std::getline(mounts, line)) {
+    if (line.find(" " + mountpoint + " ") != std::string::npos) return true;
+  }
+  return false;
+}
+
+class Mount {
+ public:
+  Mount() {
+    CreateDirs(dir_.File("backing"));
+    CreateDirs(dir_.File("mnt"));
+    daemon_ = std::make_unique<TestProcess>(
+        std::vector<std::string>{BinPath("faultline-faultfs"), "--backing", dir_.File("backing"),
+                                 "--mount", mnt(), "--control", socket(), "--seed", "3"},
+        dir_.File("faultfs.log"));
+    up_ = PollUntil(
+        [&] {
+          return Mounted(mnt()) &&
+                 CallControl(socket(), {{"op", "status"}}, Deadline::AfterMillis(500)).ok();
+        },
+        Deadline::AfterMillis(10'000), 20);
+  }
+  ~Mount() {
+    daemon_->Signal(SIGTERM);
+    daemon_->WaitFor(5000);
+    if (Mounted(mnt())) RunCommand("fusermount3 -u -z " + mnt());
+  }
+  bool up() const { return up_; }
+  std::string mnt() const { return dir_.File("mnt"); }
+  std::string socket() const { return dir_.File("control.sock"); }
+  std::string log() const {
+    auto t = ReadFileToString(dir_.File("faultfs.log"));
+    return t.ok() ? *t : "";
+  }
+  TestProcess& daemon() { return *daemon_; }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<TestProcess> daemon_;
+  bool up_ = false;
+};
+
+// Skips (with the reason) where FUSE cannot mount: not root, or no /dev/fuse.
+#define SKIP_WITHOUT_FUSE()                                        \
+  if (::geteuid() != 0 || ::access("/dev/fuse", R_OK | W_OK) != 0) \
+  GTEST_SKIP() << "faultfs needs root and /dev/fuse (running as uid " << ::geteuid() << ")"
+
+TEST(FaultFsMount, LoseUnsyncedTakesBackExactlyWhatTheGroupDidNotSync) {
+  SKIP_WITHOUT_FUSE();
+  Mount m;
+  ASSERT_TRUE(m.up()) << m.log();
+  // A writer in a process group of its own, as every node is.
+  const std::string script =
+      "import os\n"
+      "m = '" +
+      m.mnt() +
+      "'\n"
+      "fd = os.open(m + '/durable', os.O_CREAT | os.O_WRONLY, 0o644)\n"
+      "os.write(fd, b'synced'); os.fsync(fd); os.close(fd)\n"
+      "d = os.open(m, os.O_RDONLY); os.fsync(d); os.close(d)\n"
+      "fd = os.open(m + '/durable', os.O_WRONLY | os.O_APPEND)\n"
+      "os.write(fd, b'+volatile'); os.close(fd)\n"
+      "open(m + '/fresh', 'w').write('never synced')\n"
+      "print(os.getpgid(0), flush=True)\n";
+  TempDir scratch;
+  std::ofstream(scratch.File("writer.py")) << script;
+  TestProcess writer({"/usr/bin/env", "python3", scratch.File("writer.py")},
+                     scratch.File("writer.log"));
+  ASSERT_EQ(writer.WaitFor(10'000), 0) << *ReadFileToString(scratch.File("writer.log"));
+  int pgid = std::stoi(*ReadFileToString(scratch.File("writer.log")));
+  EXPECT_EQ(*ReadFileToString(m.mnt() + "/durable"), "synced+volatile");
+
+  auto status = CallControl(m.socket(), {{"op", "status"}}, Deadline::AfterMillis(2000));
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_TRUE((*status)["unsynced"].contains(std::to_string(pgid))) << status->dump();
+
+  // Someone else's group: nothing of the writer's is lost.
+  auto other = CallControl(m.socket(), {{"op", "lose-unsynced"}, {"pgids", {pgid + 100000}}},
+                           Deadline::AfterMillis(2000));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ((*other)["writes_undone"], 0);
+
+  auto lost = CallControl(m.socket(), {{"op", "lose-unsynced"}, {"pgids", {pgid}}},
+                          Deadline::AfterMillis(2000));
+  ASSERT_TRUE(lost.ok()) << lost.status().ToString();
+  EXPECT_EQ((*lost)["bytes_dropped"], 9 + 12);
+  // Read through the mount: no page cache may still hold what was lost.
+  EXPECT_EQ(*ReadFileToString(m.mnt() + "/durable"), "synced");
+  EXPECT_FALSE(PathExists(m.mnt() + "/fresh"));
+}
+
+TEST(FaultFsMount, InjectedErrorsReachTheCaller) {
+  SKIP_WITHOUT_FUSE();
+  Mount m;
+  ASSERT_TRUE(m.up()) << m.log();
+  ASSERT_TRUE(CallControl(m.socket(),
+                          {{"op", "error"},
+                           {"pattern", "/full*"},
+                           {"ops", {"write"}},
+                           {"errno", "ENOSPC"},
+                           {"count", 1}},
+                          Deadline::AfterMillis(2000))
+                  .ok());
+  CommandResult r = RunCommand("(echo data > " + m.mnt() + "/full.txt) 2>&1");
+  EXPECT_NE(r.exit_code, 0) << "the write must fail";
+  EXPECT_EQ(*ReadFileToString(m.mnt() + "/full.txt"), "");
+  r = RunCommand("echo data > " + m.mnt() + "/full.txt");
+  EXPECT_EQ(r.exit_code, 0) << "the rule was good for one call: " << r.out;
+}
+
+TEST(FaultFsMount, SigtermUnmounts) {
+  SKIP_WITHOUT_FUSE();
+  auto m = std::make_unique<Mount>();
+  ASSERT_TRUE(m->up()) << m->log();
+  std::string mnt = m->mnt();
+  m->daemon().Signal(SIGTERM);
+  EXPECT_NE(m->daemon().WaitFor(5000), -1);
+  EXPECT_FALSE(Mounted(mnt));
+}
+
+}  // namespace
+}  // namespace faultline::faultfs
