@@ -15,26 +15,32 @@ Result<int> ErrnoOf(const nlohmann::json& v) {
   if (v.is_number_integer()) return v.get<int>();
   if (!v.is_string()) return Status::InvalidArgument("errno: expected a name or a number");
   std::string name = v.get<std::string>();
+  if (name == "lie") return 0;
   for (auto [n, e] : {std::pair{"EIO", EIO}, std::pair{"ENOSPC", ENOSPC}, std::pair{"EROFS", EROFS},
                       std::pair{"EDQUOT", EDQUOT}, std::pair{"EACCES", EACCES}}) {
     if (name == n) return e;
   }
   return Status::InvalidArgument("errno: unknown name '" + name +
-                                 "' (EIO, ENOSPC, EROFS, EDQUOT, EACCES or a number)");
+                                 "' (EIO, ENOSPC, EROFS, EDQUOT, EACCES, lie or a number)");
+}
+
+// The request's "pgids": the process groups it is about; empty when absent (everyone).
+Result<std::set<int>> PgidsOf(const nlohmann::json& r) {
+  std::set<int> pgids;
+  if (!r.contains("pgids")) return pgids;
+  if (!r["pgids"].is_array()) return Status::InvalidArgument("pgids: expected an array");
+  for (const auto& p : r["pgids"]) {
+    if (!p.is_number_integer()) return Status::InvalidArgument("pgids: expected integers");
+    pgids.insert(p.get<int>());
+  }
+  if (pgids.empty()) return Status::InvalidArgument("pgids: empty (omit it to mean everyone)");
+  return pgids;
 }
 
 Result<nlohmann::json> Dispatch(FaultFs* fs, const nlohmann::json& r) {
   const std::string op = r.value("op", "");
   if (op == "lose-unsynced") {
-    std::set<int> pgids;
-    if (r.contains("pgids")) {
-      if (!r["pgids"].is_array()) return Status::InvalidArgument("pgids: expected an array");
-      for (const auto& p : r["pgids"]) {
-        if (!p.is_number_integer()) return Status::InvalidArgument("pgids: expected integers");
-        pgids.insert(p.get<int>());
-      }
-      if (pgids.empty()) return Status::InvalidArgument("pgids: empty (omit it to lose all)");
-    }
+    ASSIGN_OR_RETURN(std::set<int> pgids, PgidsOf(r));
     LossReport l = fs->LoseUnsynced(pgids, r.value("torn", false));
     return nlohmann::json{{"writes_undone", l.writes_undone},
                           {"bytes_dropped", l.bytes_dropped},
@@ -50,6 +56,11 @@ Result<nlohmann::json> Dispatch(FaultFs* fs, const nlohmann::json& r) {
     if (r.contains("errno")) {
       ASSIGN_OR_RETURN(rule.err, ErrnoOf(r["errno"]));
     }
+    ASSIGN_OR_RETURN(rule.pgids, PgidsOf(r));
+    if (rule.err == 0 && rule.ops != std::set<std::string>{"fsync"}) {
+      return Status::InvalidArgument(
+          "errno 0 (succeed without syncing: a disk that lies) needs \"ops\": [\"fsync\"]");
+    }
     rule.count = r.value("count", int64_t{-1});
     rule.probability = r.value("probability", 1.0);
     fs->AddErrorRule(std::move(rule));
@@ -60,7 +71,8 @@ Result<nlohmann::json> Dispatch(FaultFs* fs, const nlohmann::json& r) {
     return nlohmann::json::object();
   }
   if (op == "slow") {
-    fs->SetSlowFsync(r.value("fsync_ms", int64_t{0}));
+    ASSIGN_OR_RETURN(std::set<int> pgids, PgidsOf(r));
+    fs->SetSlowFsync(r.value("fsync_ms", int64_t{0}), std::move(pgids));
     return nlohmann::json::object();
   }
   if (op == "status") return fs->Status();

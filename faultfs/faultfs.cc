@@ -15,6 +15,9 @@ namespace faultline::faultfs {
 namespace {
 
 constexpr const char* kStashName = ".faultfs-stash";
+// What Injected() returns for a rule with errno 0: the call succeeds and does nothing (only
+// fsync takes such rules: a disk that acknowledges a flush it did not make).
+constexpr int kLie = 1;
 
 int Errno() { return -errno; }
 
@@ -74,14 +77,15 @@ ino_t FaultFs::InoOf(const std::string& real_path) const {
 
 ino_t FaultFs::ParentIno(const std::string& path) const { return InoOf(Real(Parent(path))); }
 
-int FaultFs::Injected(const std::string& op, const std::string& path) {
+int FaultFs::Injected(const std::string& op, const std::string& path, int pgid) {
   for (auto it = rules_.begin(); it != rules_.end(); ++it) {
     if (!it->ops.empty() && it->ops.count(op) == 0) continue;
+    if (!it->pgids.empty() && it->pgids.count(pgid) == 0) continue;
     if (::fnmatch(it->pattern.c_str(), path.c_str(), 0) != 0) continue;
     if (it->probability < 1.0 && !rng_.Bernoulli(it->probability)) continue;
     int err = it->err;
     if (it->count > 0 && --it->count == 0) rules_.erase(it);
-    return -err;
+    return err == 0 ? kLie : -err;
   }
   return 0;
 }
@@ -177,7 +181,7 @@ int FaultFs::Statfs(const std::string& path, struct statvfs* st) {
 
 int FaultFs::Create(const std::string& path, mode_t mode, int flags, int pgid, int* fd) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (int e = Injected("create", path)) return e;
+  if (int e = Injected("create", path, pgid)) return e;
   const std::string real = Real(path);
   bool existed = ::access(real.c_str(), F_OK) == 0;
   *fd = ::open(real.c_str(), flags | O_CREAT, mode);
@@ -193,7 +197,7 @@ int FaultFs::Create(const std::string& path, mode_t mode, int flags, int pgid, i
 
 int FaultFs::Mkdir(const std::string& path, mode_t mode, int pgid) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (int e = Injected("mkdir", path)) return e;
+  if (int e = Injected("mkdir", path, pgid)) return e;
   if (::mkdir(Real(path).c_str(), mode) != 0) return Errno();
   Op op{Kind::kMkdir, pgid};
   op.path = path;
@@ -214,7 +218,7 @@ int FaultFs::Symlink(const std::string& target, const std::string& path, int pgi
 
 int FaultFs::Link(const std::string& from, const std::string& to, int pgid) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (int e = Injected("link", to)) return e;
+  if (int e = Injected("link", to, pgid)) return e;
   if (::link(Real(from).c_str(), Real(to).c_str()) != 0) return Errno();
   Op op{Kind::kLink, pgid};
   op.path = to;
@@ -225,7 +229,7 @@ int FaultFs::Link(const std::string& from, const std::string& to, int pgid) {
 
 int FaultFs::Unlink(const std::string& path, int pgid) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (int e = Injected("unlink", path)) return e;
+  if (int e = Injected("unlink", path, pgid)) return e;
   // Kept in the stash until its directory is synced: a power cut before that brings it back.
   const std::string stash = NewStash();
   const ino_t ino = InoOf(Real(path));
@@ -241,7 +245,7 @@ int FaultFs::Unlink(const std::string& path, int pgid) {
 
 int FaultFs::Rmdir(const std::string& path, int pgid) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (int e = Injected("rmdir", path)) return e;
+  if (int e = Injected("rmdir", path, pgid)) return e;
   struct stat st;
   if (::lstat(Real(path).c_str(), &st) != 0) return Errno();
   if (::rmdir(Real(path).c_str()) != 0) return Errno();
@@ -256,7 +260,7 @@ int FaultFs::Rmdir(const std::string& path, int pgid) {
 int FaultFs::Rename(const std::string& from, const std::string& to, unsigned flags, int pgid) {
   if (flags != 0) return -EINVAL;  // RENAME_NOREPLACE / EXCHANGE: not needed by anyone here
   std::lock_guard<std::mutex> lock(mu_);
-  if (int e = Injected("rename", to)) return e;
+  if (int e = Injected("rename", to, pgid)) return e;
   Op op{Kind::kRename, pgid};
   op.path = from;
   op.to = to;
@@ -290,7 +294,7 @@ int FaultFs::Rename(const std::string& from, const std::string& to, unsigned fla
 int FaultFs::Write(const std::string& path, int fd, const char* buf, size_t size, off_t offset,
                    int pgid) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (int e = Injected("write", path)) return e;
+  if (int e = Injected("write", path, pgid)) return e;
   struct stat st;
   if (::fstat(fd, &st) != 0) return Errno();
   Op op{Kind::kWrite, pgid};
@@ -311,7 +315,7 @@ int FaultFs::Write(const std::string& path, int fd, const char* buf, size_t size
 
 int FaultFs::Truncate(const std::string& path, int fd, off_t size, int pgid) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (int e = Injected("truncate", path)) return e;
+  if (int e = Injected("truncate", path, pgid)) return e;
   int own = fd >= 0 ? -1 : ::open(Real(path).c_str(), O_RDWR);
   int use = fd >= 0 ? fd : own;
   if (use < 0) return Errno();
@@ -333,12 +337,20 @@ int FaultFs::Truncate(const std::string& path, int fd, off_t size, int pgid) {
   return 0;
 }
 
-int FaultFs::Fsync(const std::string& path, int fd, bool datasync) {
+int64_t FaultFs::SlowFor(int pgid) const {
+  return slow_pgids_.empty() || slow_pgids_.count(pgid) ? slow_fsync_ms_ : 0;
+}
+
+int FaultFs::Fsync(const std::string& path, int fd, bool datasync, int pgid) {
   int64_t slow;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (int e = Injected("fsync", path)) return e;
-    slow = slow_fsync_ms_;
+    if (int e = Injected("fsync", path, pgid); e == kLie) {
+      return 0;
+    } else if (e != 0) {
+      return e;
+    }
+    slow = SlowFor(pgid);
   }
   if (slow > 0) SleepMillis(slow);
   int rc = datasync ? ::fdatasync(fd) : ::fsync(fd);
@@ -354,12 +366,16 @@ int FaultFs::Fsync(const std::string& path, int fd, bool datasync) {
   return 0;
 }
 
-int FaultFs::Fsyncdir(const std::string& path) {
+int FaultFs::Fsyncdir(const std::string& path, int pgid) {
   int64_t slow;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (int e = Injected("fsync", path)) return e;
-    slow = slow_fsync_ms_;
+    if (int e = Injected("fsync", path, pgid); e == kLie) {
+      return 0;
+    } else if (e != 0) {
+      return e;
+    }
+    slow = SlowFor(pgid);
   }
   if (slow > 0) SleepMillis(slow);
   int fd = ::open(Real(path).c_str(), O_RDONLY | O_DIRECTORY);
@@ -475,9 +491,10 @@ void FaultFs::ClearErrorRules() {
   rules_.clear();
 }
 
-void FaultFs::SetSlowFsync(int64_t ms) {
+void FaultFs::SetSlowFsync(int64_t ms, std::set<int> pgids) {
   std::lock_guard<std::mutex> lock(mu_);
   slow_fsync_ms_ = ms;
+  slow_pgids_ = std::move(pgids);
 }
 
 nlohmann::json FaultFs::Status() {
@@ -493,6 +510,7 @@ nlohmann::json FaultFs::Status() {
   for (const ErrorRule& r : rules_) {
     rules.push_back({{"pattern", r.pattern},
                      {"ops", r.ops},
+                     {"pgids", r.pgids},
                      {"errno", r.err},
                      {"count", r.count},
                      {"probability", r.probability}});

@@ -18,13 +18,15 @@
 
 namespace faultline::faultfs {
 
-// A rule of the `error` command: calls `ops` on paths matching `pattern` (an fnmatch glob of
-// the mount-relative path, "/data/output/*") fail with `err`, `count` times (-1: while the
-// rule stands), each with `probability`.
+// A rule of the `error` command: calls `ops` by process groups `pgids` (empty: anyone) on
+// paths matching `pattern` (an fnmatch glob of the mount-relative path, "/output/*") fail with
+// `err`, `count` times (-1: while the rule stands), each with `probability`.
 struct ErrorRule {
   std::string pattern = "*";
-  std::set<std::string> ops;  // write, fsync, rename, create, unlink, mkdir, truncate
-  int err = 5;                // EIO
+  std::set<std::string> ops;  // write, fsync, rename, create, unlink, mkdir, rmdir, truncate,
+                              // link; empty: all of them
+  std::set<int> pgids;
+  int err = 5;  // EIO
   int64_t count = -1;
   double probability = 1.0;
 };
@@ -72,8 +74,8 @@ class FaultFs {
   int Write(const std::string& path, int fd, const char* buf, size_t size, off_t offset, int pgid);
   // By `fd` when it is >= 0, else by path.
   int Truncate(const std::string& path, int fd, off_t size, int pgid);
-  int Fsync(const std::string& path, int fd, bool datasync);
-  int Fsyncdir(const std::string& path);
+  int Fsync(const std::string& path, int fd, bool datasync, int pgid);
+  int Fsyncdir(const std::string& path, int pgid);
   int Release(int fd);
   int Chmod(const std::string& path, mode_t mode);
   int Chown(const std::string& path, uid_t uid, gid_t gid);
@@ -85,7 +87,8 @@ class FaultFs {
   LossReport LoseUnsynced(const std::set<int>& pgids, bool torn);
   void AddErrorRule(ErrorRule rule);
   void ClearErrorRules();
-  void SetSlowFsync(int64_t ms);
+  // fsync and fsyncdir by `pgids` (empty: anyone) take `ms` longer; 0 lifts it.
+  void SetSlowFsync(int64_t ms, std::set<int> pgids = {});
   // Unsynced operations and bytes per process group, the rules in force.
   nlohmann::json Status();
 
@@ -111,12 +114,13 @@ class FaultFs {
   std::string Real(const std::string& path) const;
   ino_t InoOf(const std::string& real_path) const;
   ino_t ParentIno(const std::string& path) const;
-  int Injected(const std::string& op, const std::string& path);         // mu_ held
-  std::string NewStash();                                               // mu_ held
-  void Track(ino_t ino, const std::string& path);                       // mu_ held
-  void Record(Op op);                                                   // mu_ held
-  int64_t SurvivingExtent(ino_t ino, const std::set<int>& lost) const;  // mu_ held
-  std::string PathOf(ino_t ino) const;                                  // mu_ held
+  int Injected(const std::string& op, const std::string& path, int pgid);  // mu_ held
+  int64_t SlowFor(int pgid) const;                                         // mu_ held
+  std::string NewStash();                                                  // mu_ held
+  void Track(ino_t ino, const std::string& path);                          // mu_ held
+  void Record(Op op);                                                      // mu_ held
+  int64_t SurvivingExtent(ino_t ino, const std::set<int>& lost) const;     // mu_ held
+  std::string PathOf(ino_t ino) const;                                     // mu_ held
 
   const std::string backing_;
   const std::string stash_dir_;
@@ -127,6 +131,7 @@ class FaultFs {
   std::map<ino_t, std::string> paths_;  // where each written file is now; guarded by mu_
   std::vector<ErrorRule> rules_;        // guarded by mu_
   int64_t slow_fsync_ms_ = 0;           // guarded by mu_
+  std::set<int> slow_pgids_;            // guarded by mu_
   uint64_t next_stash_ = 0;             // guarded by mu_
 };
 

@@ -108,10 +108,12 @@ int Truncate(const char* path, off_t size, struct fuse_file_info* fi) {
 }
 
 int Fsync(const char* path, int datasync, struct fuse_file_info* fi) {
-  return Fs()->Fsync(path, static_cast<int>(fi->fh), datasync != 0);
+  return Fs()->Fsync(path, static_cast<int>(fi->fh), datasync != 0, CallerGroup());
 }
 
-int Fsyncdir(const char* path, int, struct fuse_file_info*) { return Fs()->Fsyncdir(path); }
+int Fsyncdir(const char* path, int, struct fuse_file_info*) {
+  return Fs()->Fsyncdir(path, CallerGroup());
+}
 int Flush(const char*, struct fuse_file_info*) { return 0; }
 int Release(const char*, struct fuse_file_info* fi) {
   return Fs()->Release(static_cast<int>(fi->fh));

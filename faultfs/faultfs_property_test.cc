@@ -21,10 +21,10 @@ RC_GTEST_PROP(FaultFsModel, LosingEverythingRestoresEachFileToItsLastSync, ()) {
   for (int f = 0; f < kFiles; ++f) {
     int fd = -1;
     RC_ASSERT(fs.Create(path(f), 0644, O_RDWR, 1, &fd) == 0);
-    RC_ASSERT(fs.Fsync(path(f), fd, false) == 0);
+    RC_ASSERT(fs.Fsync(path(f), fd, false, 1) == 0);
     fs.Release(fd);
   }
-  RC_ASSERT(fs.Fsyncdir("/") == 0);
+  RC_ASSERT(fs.Fsyncdir("/", 1) == 0);
   const int steps = *rc::gen::inRange(1, 40);
   for (int i = 0; i < steps; ++i) {
     const int f = *rc::gen::inRange(0, kFiles);
@@ -50,7 +50,7 @@ RC_GTEST_PROP(FaultFsModel, LosingEverythingRestoresEachFileToItsLastSync, ()) {
         break;
       }
       case 2:
-        RC_ASSERT(fs.Fsync(path(f), fd, *rc::gen::arbitrary<bool>()) == 0);
+        RC_ASSERT(fs.Fsync(path(f), fd, *rc::gen::arbitrary<bool>(), pgid) == 0);
         synced[f] = cur;
         break;
       default: {  // read back: the current view

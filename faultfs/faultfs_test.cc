@@ -24,9 +24,9 @@ class FaultFsTest : public ::testing::Test {
     int fd = -1;
     ASSERT_EQ(fs_.Create(path, 0644, O_WRONLY, kNodeA, &fd), 0);
     ASSERT_EQ(fs_.Write(path, fd, data.data(), data.size(), 0, kNodeA), (int)data.size());
-    ASSERT_EQ(fs_.Fsync(path, fd, false), 0);
+    ASSERT_EQ(fs_.Fsync(path, fd, false, kNodeA), 0);
     ASSERT_EQ(fs_.Release(fd), 0);
-    ASSERT_EQ(fs_.Fsyncdir("/"), 0);
+    ASSERT_EQ(fs_.Fsyncdir("/", kNodeA), 0);
   }
   void Append(const std::string& path, const std::string& data, int pgid, bool sync = false) {
     int fd = -1;
@@ -35,7 +35,7 @@ class FaultFsTest : public ::testing::Test {
     ASSERT_EQ(fs_.Getattr(path, &st), 0);
     ASSERT_EQ(fs_.Write(path, fd, data.data(), data.size(), st.st_size, pgid), (int)data.size());
     if (sync) {
-      ASSERT_EQ(fs_.Fsync(path, fd, true), 0);
+      ASSERT_EQ(fs_.Fsync(path, fd, true, pgid), 0);
     }
     fs_.Release(fd);
   }
@@ -104,7 +104,7 @@ TEST_F(FaultFsTest, EntriesComeAndGoWithTheirDirectory) {
   int fd = -1;
   ASSERT_EQ(fs_.Create("/new", 0644, O_WRONLY, kNodeA, &fd), 0);
   ASSERT_EQ(fs_.Write("/new", fd, "n", 1, 0, kNodeA), 1);
-  ASSERT_EQ(fs_.Fsync("/new", fd, false), 0);  // its data, not its name
+  ASSERT_EQ(fs_.Fsync("/new", fd, false, kNodeA), 0);  // its data, not its name
   fs_.Release(fd);
   ASSERT_EQ(fs_.Mkdir("/d", 0755, kNodeA), 0);
   ASSERT_EQ(fs_.Unlink("/kept", kNodeA), 0);
@@ -124,7 +124,7 @@ TEST_F(FaultFsTest, ARenameIsDurableOnceItsDirectoryIsSynced) {
   EXPECT_EQ(Content("/target"), "old") << "the replaced file comes back";
   EXPECT_EQ(Content("/tmp1"), "new1");
   ASSERT_EQ(fs_.Rename("/tmp1", "/target", 0, kNodeA), 0);
-  ASSERT_EQ(fs_.Fsyncdir("/"), 0);
+  ASSERT_EQ(fs_.Fsyncdir("/", kNodeA), 0);
   fs_.LoseUnsynced({}, false);
   EXPECT_EQ(Content("/target"), "new1");
   EXPECT_EQ(Names(), (std::vector<std::string>{"target"}));
@@ -147,13 +147,24 @@ TEST_F(FaultFsTest, TornKeepsASeededPrefixOfTheNewestWrite) {
 
 TEST_F(FaultFsTest, ErrorRulesFailMatchingCallsCountTimes) {
   Durable("/x", "");
-  fs_.AddErrorRule({.pattern = "/x", .ops = {"write"}, .err = ENOSPC, .count = 2});
+  fs_.AddErrorRule({.pattern = "/x", .ops = {"write"}, .pgids = {}, .err = ENOSPC, .count = 2});
   int fd = -1;
   ASSERT_EQ(fs_.Open("/x", O_WRONLY, &fd), 0);
   EXPECT_EQ(fs_.Write("/x", fd, "a", 1, 0, kNodeA), -ENOSPC);
   EXPECT_EQ(fs_.Write("/x", fd, "a", 1, 0, kNodeA), -ENOSPC);
   EXPECT_EQ(fs_.Write("/x", fd, "a", 1, 0, kNodeA), 1);
   fs_.Release(fd);
+}
+
+TEST_F(FaultFsTest, ALyingFsyncSucceedsAndSyncsNothing) {
+  Durable("/tx", "");
+  Durable("/other", "");
+  fs_.AddErrorRule({.pattern = "*", .ops = {"fsync"}, .pgids = {kNodeA}, .err = 0});
+  Append("/tx", "pre-committed", kNodeA, /*sync=*/true);  // "synced"
+  Append("/other", "B", kNodeB, /*sync=*/true);          // B's disk does not lie
+  fs_.LoseUnsynced({}, false);
+  EXPECT_EQ(Content("/tx"), "") << "node A's 'synced' write was never durable";
+  EXPECT_EQ(Content("/other"), "B");
 }
 
 TEST_F(FaultFsTest, ANeverSyncedLogCostsOneOp) {

@@ -17,6 +17,10 @@ const std::vector<FaultKindInfo>& FaultKinds() {
       {FaultKind::kCorrupt, "corrupt", F::kLink, true, "frames corrupted"},
       {FaultKind::kFailpoint, "failpoint", F::kFailpoint, false, "a named failpoint armed"},
       {FaultKind::kDisk, "disk", F::kFailpoint, false, "storage calls fail"},
+      {FaultKind::kPowerLoss, "power-loss", F::kFilesystem, false,
+       "SIGKILL, unsynced writes lost, restarted at the end"},
+      {FaultKind::kFsError, "fs-error", F::kFilesystem, false, "filesystem calls fail"},
+      {FaultKind::kFsSlow, "fs-slow", F::kFilesystem, false, "fsync is slow"},
   };
   return kinds;
 }

@@ -22,13 +22,17 @@ enum class FaultKind {
   kCorrupt,      // frames corrupted on a link (proxy; runtime frames)
   kFailpoint,    // a named failpoint armed in the node
   kDisk,         // the node's storage calls fail (through its storage failpoints)
+  kPowerLoss,    // SIGKILL and the loss of what the node did not fsync (faultfs)
+  kFsError,      // filesystem calls fail (faultfs)
+  kFsSlow,       // fsync is slow (faultfs)
 };
 
 // How the nemesis carries a kind out.
 enum class FaultFamily {
-  kProcess,    // signals to the node's process group
-  kLink,       // the network's link backend (LinkNetwork)
-  kFailpoint,  // the system's failpoints
+  kProcess,     // signals to the node's process group
+  kLink,        // the network's link backend (LinkNetwork)
+  kFailpoint,   // the system's failpoints
+  kFilesystem,  // faultfs, mounted over the run's durable directories
 };
 
 struct FaultKindInfo {

@@ -76,11 +76,32 @@ Result<std::pair<std::string, std::string>> FaultFailpoint(const PlannedFault& f
   return std::make_pair(f.params["name"].get<std::string>(), f.params.value("spec", "crash"));
 }
 
+// The faultfs command a filesystem fault's params ask for, for process groups `pgids`.
+Result<nlohmann::json> FilesystemCommand(const PlannedFault& f, const std::set<int>& pgids) {
+  const nlohmann::json& p = f.params.is_object() ? f.params : nlohmann::json::object();
+  nlohmann::json c;
+  if (f.kind == FaultKind::kFsError) {
+    c = {{"op", "error"},
+         {"pattern", p.value("pattern", "*")},
+         {"errno", p.contains("errno") ? p["errno"] : nlohmann::json("EIO")},
+         {"count", p.value("count", int64_t{-1})},
+         {"probability", p.value("probability", 1.0)}};
+    if (p.contains("ops")) c["ops"] = p["ops"];
+  } else if (f.kind == FaultKind::kFsSlow) {
+    if (!p.contains("fsync_ms") || !p["fsync_ms"].is_number_integer() ||
+        p["fsync_ms"].get<int64_t>() <= 0)
+      return Status::InvalidArgument("fs-slow needs params.fsync_ms, a number of ms > 0");
+    c = {{"op", "slow"}, {"fsync_ms", p["fsync_ms"]}};
+  }
+  if (!pgids.empty()) c["pgids"] = pgids;
+  return c;
+}
+
 class SystemFaultActions : public FaultActions {
  public:
-  SystemFaultActions(systems::System* system, systems::Network* network, HistoryWriter* history,
-                     Rng rng)
-      : system_(system), network_(network), history_(history), rng_(rng) {}
+  SystemFaultActions(systems::System* system, systems::Network* network,
+                     systems::FaultFsMounts* faultfs, HistoryWriter* history, Rng rng)
+      : system_(system), network_(network), faultfs_(faultfs), history_(history), rng_(rng) {}
 
   Status Validate(const PlannedFault& f) override {
     const faults::FaultKindInfo& info = faults::InfoOf(f.kind);
@@ -108,6 +129,13 @@ class SystemFaultActions : public FaultActions {
                                          std::string(system_->kind()) + "' has none");
         }
         RETURN_IF_ERROR(FaultFailpoint(f).status());
+        break;
+      case FaultFamily::kFilesystem:
+        if (faultfs_ == nullptr) {
+          return Status::InvalidArgument("fault '" + f.fault +
+                                         "' needs faultfs: \"cluster\": {\"faultfs\": true}");
+        }
+        if (f.kind != FaultKind::kPowerLoss) RETURN_IF_ERROR(FilesystemCommand(f, {}).status());
         break;
       case FaultFamily::kProcess:
         break;
@@ -139,8 +167,9 @@ class SystemFaultActions : public FaultActions {
       return f.targets;
     }
     for (const auto& t : f.targets) {
+      last_loss_ = nlohmann::json();
       Status s = BeginOn(f, *system_->nodes().Find(t));
-      Record(f, t, s.ok() ? "begin" : "failed", s);
+      Record(f, t, s.ok() ? "begin" : "failed", s, last_loss_);
       if (s.ok()) took.push_back(t);
     }
     return took;
@@ -187,6 +216,22 @@ class SystemFaultActions : public FaultActions {
         ASSIGN_OR_RETURN(auto failpoint, FaultFailpoint(f));
         return system_->ArmFailpoint(n.id(), failpoint.first, failpoint.second);
       }
+      case FaultKind::kPowerLoss: {
+        // The machine goes dark: its processes die at once, and what they did not sync is
+        // gone from every disk they wrote to.
+        RETURN_IF_ERROR(running());
+        const int pgid = n.pgid();
+        RETURN_IF_ERROR(n.Kill());
+        if (!n.WaitForExit(Deadline::AfterMillis(5000)))
+          return Status::Timeout(n.id() + " did not die after SIGKILL");
+        ASSIGN_OR_RETURN(last_loss_, faultfs_->LoseUnsynced({pgid}, f.params.value("torn", false)));
+        return Status::Ok();
+      }
+      case FaultKind::kFsError:
+      case FaultKind::kFsSlow: {
+        ASSIGN_OR_RETURN(nlohmann::json c, FilesystemCommand(f, {n.pgid()}));
+        return faultfs_->Command(c);
+      }
       case FaultKind::kPartition:
       case FaultKind::kDelay:
       case FaultKind::kReset:
@@ -205,6 +250,7 @@ class SystemFaultActions : public FaultActions {
         return n.Resume();
       case FaultKind::kKill:
       case FaultKind::kTerminate:
+      case FaultKind::kPowerLoss:
         if (!restart) return Status::Ok();
         if (n.Running()) RETURN_IF_ERROR(n.Stop(5000));  // a terminate it ignored
         return n.Start();
@@ -217,6 +263,10 @@ class SystemFaultActions : public FaultActions {
         }
         return restart ? n.Start() : Status::Ok();
       }
+      case FaultKind::kFsError:
+        return faultfs_->Command({{"op", "clear-errors"}});
+      case FaultKind::kFsSlow:
+        return faultfs_->Command({{"op", "slow"}, {"fsync_ms", 0}});
       case FaultKind::kRestart:
       case FaultKind::kPartition:
       case FaultKind::kDelay:
@@ -229,14 +279,16 @@ class SystemFaultActions : public FaultActions {
     return Status::Ok();
   }
 
+  // `lost`: what a power loss took back (faultfs's report), on its begin line.
   void Record(const PlannedFault& f, const std::string& target, const char* phase,
-              const Status& error) {
+              const Status& error, const nlohmann::json& lost = nlohmann::json()) {
     nlohmann::json j = {{"type", "fault"},
                         {"fault", f.fault},
                         {"target", target},
                         {"phase", phase},
                         {"fault_id", f.id}};
     if (!f.params.empty()) j["params"] = f.params;
+    if (!lost.is_null()) j["lost"] = lost;
     if (!error.ok()) {
       j["error"] = error.ToString();
       FL_LOG(Warning) << f.fault << " " << target << " did not take effect: " << error.ToString();
@@ -246,7 +298,9 @@ class SystemFaultActions : public FaultActions {
 
   systems::System* system_;
   systems::Network* network_;
+  systems::FaultFsMounts* faultfs_;
   HistoryWriter* history_;
+  nlohmann::json last_loss_;  // the last power loss's report, for its begin line
   Rng rng_;
   std::map<int, int> link_handles_;  // planned fault id -> network handle
 };
@@ -254,8 +308,9 @@ class SystemFaultActions : public FaultActions {
 }  // namespace
 
 std::unique_ptr<FaultActions> MakeFaultActions(systems::System* system, systems::Network* network,
+                                               systems::FaultFsMounts* faultfs,
                                                HistoryWriter* history, Rng rng) {
-  return std::make_unique<SystemFaultActions>(system, network, history, rng);
+  return std::make_unique<SystemFaultActions>(system, network, faultfs, history, rng);
 }
 
 void NemesisRunner::Tick() {

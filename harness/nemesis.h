@@ -10,6 +10,7 @@
 #include "faults/fault_kind.h"
 #include "harness/history.h"
 #include "harness/scenario.h"
+#include "systems/faultfs_mounts.h"
 #include "systems/network.h"
 #include "systems/system.h"
 
@@ -52,9 +53,11 @@ class FaultActions {
 
 // Carries out faults on `system`: process faults (kill, terminate, pause, restart) on its
 // nodes' processes, failpoint and disk faults through its failpoints (disk faults arm the
-// storage failpoints, see DiskFailpoint), link faults on `network`'s link backend. Driven from
+// storage failpoints, see DiskFailpoint), link faults on `network`'s link backend, filesystem
+// faults (power-loss, fs-error, fs-slow) on `faultfs` (null: the run has none). Driven from
 // the harness's main thread only.
 std::unique_ptr<FaultActions> MakeFaultActions(systems::System* system, systems::Network* network,
+                                               systems::FaultFsMounts* faultfs,
                                                HistoryWriter* history, Rng rng);
 
 // Runs a schedule against the clock: call Tick() often; it begins and ends faults whose time

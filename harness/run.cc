@@ -20,6 +20,7 @@
 #include "harness/system_registry.h"
 #include "reports/comparison.h"
 #include "reports/run_report.h"
+#include "systems/faultfs_mounts.h"
 #include "systems/network.h"
 #include "systems/node_set.h"
 
@@ -124,6 +125,7 @@ class ModeRun {
       : s_(s), mode_(std::move(mode)), run_dir_(std::move(run_dir)), options_(options) {}
   ~ModeRun() {
     if (system_) system_->nodes().StopAll();
+    if (faultfs_) (void)faultfs_->Unmount();
   }
 
   Result<RunOutcome> Run() {
@@ -140,6 +142,14 @@ class ModeRun {
     if (!network.ok())
       return network.status().WithContext(options_.scenario_path + ": $.cluster.network");
     network_ = std::move(*network);
+    if (s_.faultfs) {
+      // Mounted before the system writes anything there.
+      auto mounts = systems::FaultFsMounts::Mount(run_dir_, system_->DurableDirs(),
+                                                  systems::FaultFsBinary(), *s_.seed);
+      if (!mounts.ok())
+        return mounts.status().WithContext(options_.scenario_path + ": $.cluster.faultfs");
+      faultfs_ = std::move(*mounts);
+    }
     systems::SystemContext ctx{run_dir_, *ParseMode(mode_), network_.get(), options_.scenario_path};
     Status setup = system_->Setup(ctx);
     if (!setup.ok()) return setup.WithContext(std::string(system_->kind()) + " setup");
@@ -164,8 +174,8 @@ class ModeRun {
     meta["checks"] = s_.checks;
     history_->WriteLine(meta.dump());
     Phase("setup");
-    auto actions =
-        MakeFaultActions(system_.get(), network_.get(), history_.get(), rng.Fork("links"));
+    auto actions = MakeFaultActions(system_.get(), network_.get(), faultfs_.get(), history_.get(),
+                                    rng.Fork("links"));
     for (const auto& f : *plan) {
       Status v = actions->Validate(f);
       if (!v.ok())
@@ -244,6 +254,10 @@ class ModeRun {
       history_->Write({{"type", "phase"}, {"phase", "aborted"}, {"error", aborted}});
     }
     system_->nodes().StopAll();
+    if (faultfs_) {
+      Status unmounted = faultfs_->Unmount();
+      if (!unmounted.ok()) FL_LOG(Warning) << unmounted.ToString();
+    }
     MergeNodeEvents(*system_, history_.get());
     Phase("done");
     RETURN_IF_ERROR(history_->Close());
@@ -285,7 +299,8 @@ class ModeRun {
   const RunOptions& options_;
   int64_t start_ns_ = 0;
   std::unique_ptr<HistoryWriter> history_;
-  std::unique_ptr<systems::Network> network_;  // outlives system_ (declared first)
+  std::unique_ptr<systems::Network> network_;        // outlives system_ (declared first)
+  std::unique_ptr<systems::FaultFsMounts> faultfs_;  // unmounted after system_'s nodes stop
   std::unique_ptr<systems::System> system_;
 };
 

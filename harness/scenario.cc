@@ -133,6 +133,7 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
     RETURN_IF_ERROR(cluster->Int("workers", &s.workers, {.min = 1, .max = 16}));
     RETURN_IF_ERROR(cluster->Int("slots", &s.slots, {.min = 1, .max = 256}));
     RETURN_IF_ERROR(cluster->Enum("network", &s.network, {"direct", "proxy", "netns"}));
+    RETURN_IF_ERROR(cluster->Bool("faultfs", &s.faultfs));
     RETURN_IF_ERROR(cluster->Finish());
   }
   if (const nlohmann::json* job = o.Raw("job")) {
@@ -228,7 +229,8 @@ nlohmann::json Scenario::ToJson() const {
       {"duration_s", duration_s},
       {"mode",
        modes.size() == 1 ? nlohmann::ordered_json(modes[0]) : nlohmann::ordered_json(modes)},
-      {"cluster", {{"workers", workers}, {"slots", slots}, {"network", network}}},
+      {"cluster",
+       {{"workers", workers}, {"slots", slots}, {"network", network}, {"faultfs", faultfs}}},
       {"job", job},
       {"workload",
        {{"rate", workload.rate},

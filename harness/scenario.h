@@ -40,10 +40,11 @@ struct Scenario {
   nlohmann::json system_params = nlohmann::json::object();  // its `system` members but `kind`
   std::optional<uint64_t> seed;                             // resolved before a run
   double duration_s = 10;
-  std::vector<std::string> modes;                 // one run per mode, same seeded schedule
-  int workers = 2;                                // the built-in runtime's workers
-  int slots = 4;                                  // and task slots per worker
-  std::string network = "direct";                 // direct | proxy | netns
+  std::vector<std::string> modes;  // one run per mode, same seeded schedule
+  int workers = 2;                 // the built-in runtime's workers
+  int slots = 4;                   // and task slots per worker
+  std::string network = "direct";  // direct | proxy | netns
+  bool faultfs = false;  // faultfs over the system's durable directories (docs/faultfs.md)
   nlohmann::json job = nlohmann::json::object();  // runtime job settings (operator, parallelism...)
   WorkloadSpec workload;
   std::vector<FaultSpec> nemesis;

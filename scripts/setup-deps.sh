@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build clang-format
   librocksdb-dev nlohmann-json3-dev librapidcheck-dev
   libboost-dev libboost-filesystem-dev libgtest-dev libbenchmark-dev
-  mosquitto libmosquitto-dev python3
+  mosquitto libmosquitto-dev python3 fuse3 libfuse3-dev
 )
 # Best effort, when asked (scripts/test.sh asks by default): headless Chromium for the report
 # browser test, which skips itself without it. Failing to install it never fails this script.

@@ -122,6 +122,10 @@ std::optional<ExitInfo> NodeProcess::WaitForExit(Deadline deadline) {
   return last_exit_;
 }
 
+int NodeProcess::pgid() const {
+  return impl_ == nullptr ? -1 : static_cast<int>(impl_->group.native_handle());
+}
+
 Status NodeProcess::Signal(int sig) {
   if (impl_ == nullptr) return Status::Unavailable(id_ + " was never started");
   // The group outlives its leader's death until reaped; signal it regardless.

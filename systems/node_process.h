@@ -49,6 +49,9 @@ class NodeProcess {
   const std::string& log_dir() const { return log_dir_; }
   bool paused() const { return paused_; }
   int pid() const { return pid_; }
+  // The process group of the current (or last) start, -1 before the first: how faultfs tells
+  // this node's writes from the others'.
+  int pgid() const;
   const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
   int starts() const { return starts_; }
   // Extra environment for the next Start() only (e.g. FAULTLINE_FAILPOINTS).

@@ -162,6 +162,9 @@ class System {
                               const std::string& spec);
   // Every event the nodes logged, for the history.
   virtual std::vector<NodeEvent> Events() { return {}; }
+  // The directories (relative to the run's) whose durability matters: with faultfs they are
+  // mounted over before Setup(), so that a power loss can take back what was not synced.
+  virtual std::vector<std::string> DurableDirs() const { return {"data"}; }
   // Bulky data a valid run need not keep (the run's logs and history always stay).
   virtual std::vector<std::string> DataPaths() const { return {}; }
   // Members for the history's meta line ("workers": 2, ...).

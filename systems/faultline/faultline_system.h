@@ -49,6 +49,8 @@ class FaultlineSystem : public System {
   Status ArmFailpoint(const std::string& node, const std::string& name,
                       const std::string& spec) override;
   std::vector<NodeEvent> Events() override;
+  // The shared job files and every node's own directory (its state, attempt counter, events).
+  std::vector<std::string> DurableDirs() const override { return {"data", "nodes"}; }
   std::vector<std::string> DataPaths() const override;
   nlohmann::json MetaFields() const override;
 
