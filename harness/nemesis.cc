@@ -46,7 +46,11 @@ Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
   std::stable_sort(all.begin(), all.end(), [](const PlannedFault& a, const PlannedFault& b) {
     return a.begin_s < b.begin_s;
   });
-  // At most max_active overlapping faults, and never two at once on the same node.
+  // At most max_active overlapping faults, and never two at once on the same node, but for
+  // faults of a node's disk (fs-error, fs-slow), which hold whatever else happens to it.
+  auto of_disk = [](const PlannedFault& f) {
+    return f.kind == FaultKind::kFsError || f.kind == FaultKind::kFsSlow;
+  };
   std::vector<PlannedFault> kept;
   for (PlannedFault f : all) {
     int overlapping = 0;
@@ -54,6 +58,7 @@ Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
     for (const PlannedFault& k : kept) {
       if (k.end_s <= f.begin_s) continue;
       ++overlapping;
+      if (of_disk(f) != of_disk(k)) continue;
       for (const auto& t : f.targets) {
         same_node |= std::find(k.targets.begin(), k.targets.end(), t) != k.targets.end();
       }

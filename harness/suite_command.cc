@@ -11,6 +11,7 @@
 #include "harness/run.h"
 #include "harness/scenario.h"
 #include "reports/suite_report.h"
+#include "systems/faultfs_mounts.h"
 #include "systems/network.h"
 
 namespace faultline::harness {
@@ -128,8 +129,11 @@ int RunSuiteCommand(const std::vector<std::string>& args) {
     SuiteEntry entry;
     entry.scenario = files[i];
     auto scenario = LoadScenario(files[i]);
+    // What this machine cannot do is skipped, with the reason (netns and faultfs need root).
     Status supported =
         scenario.ok() ? systems::Network::Supported(scenario->network) : Status::Ok();
+    if (supported.ok() && scenario.ok() && scenario->faultfs)
+      supported = systems::FaultFsMounts::Supported(systems::FaultFsBinary());
     if (!supported.ok()) {
       entry.scenario = scenario->name;
       entry.skipped = supported.message();
