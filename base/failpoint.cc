@@ -20,7 +20,7 @@
 namespace faultline::failpoint {
 namespace {
 
-enum class ActionKind { kOff, kCrash, kError, kSleep, kPause, kTorn };
+enum class ActionKind { kOff, kCrash, kError, kSleep, kPause, kTorn, kLie };
 
 struct Spec {
   ActionKind action = ActionKind::kOff;
@@ -45,7 +45,9 @@ Registry& Reg() {
 }
 
 void RegisterStorageSites(Registry& r) {
-  r.sites.emplace("storage.fsync", "before every fsync/fdatasync of a durable file or directory");
+  r.sites.emplace("storage.fsync",
+                  "before every fsync/fdatasync of a durable file or directory (lie: report "
+                  "success without syncing)");
   r.sites.emplace("storage.write",
                   "before every write of a durable file (torn: write half, crash)");
 }
@@ -69,7 +71,7 @@ Result<Spec> ParseSpec(std::string_view name, std::string_view text) {
   auto bad = [&](std::string_view why) {
     return Status::InvalidArgument(
         "failpoint " + std::string(name) + "=" + std::string(text) + ": " + std::string(why) +
-        " (expected [P%][N*]off|crash|error(ERRNO)|sleep(MS)|pause|torn)");
+        " (expected [P%][N*]off|crash|error(ERRNO)|sleep(MS)|pause|torn|lie)");
   };
   Spec spec;
   std::string_view rest = text;
@@ -103,6 +105,8 @@ Result<Spec> ParseSpec(std::string_view name, std::string_view text) {
     spec.action = ActionKind::kPause;
   } else if (verb == "torn") {
     spec.action = ActionKind::kTorn;
+  } else if (verb == "lie") {
+    spec.action = ActionKind::kLie;
   } else if (verb == "sleep") {
     auto ms = ParseInt(arg);
     if (!ms) return bad("sleep needs milliseconds, e.g. sleep(100)");
@@ -123,7 +127,8 @@ Result<Spec> ParseSpec(std::string_view name, std::string_view text) {
     return bad("unknown action '" + std::string(verb) + "'");
   }
   if (!arg.empty() && (spec.action == ActionKind::kOff || spec.action == ActionKind::kCrash ||
-                       spec.action == ActionKind::kPause || spec.action == ActionKind::kTorn)) {
+                       spec.action == ActionKind::kPause || spec.action == ActionKind::kTorn ||
+                       spec.action == ActionKind::kLie)) {
     return bad("action takes no argument");
   }
   return spec;
@@ -243,6 +248,8 @@ Hit Eval(std::string_view name) {
       return {Hit::Kind::kError, fired.arg};
     case ActionKind::kTorn:
       return {Hit::Kind::kTorn, 0};
+    case ActionKind::kLie:
+      return {Hit::Kind::kLie, 0};
   }
   return {};
 }
@@ -256,6 +263,8 @@ Status Check(std::string_view name) {
       return Status::IoError("failpoint " + std::string(name), hit.error_number);
     case Hit::Kind::kTorn:
       CrashNow(name);
+    case Hit::Kind::kLie:  // only storage.fsync gives it a meaning; elsewhere: nothing happens
+      return Status::Ok();
   }
   return Status::Ok();
 }

@@ -10,10 +10,12 @@ namespace faultline::failpoint {
 
 // Failpoints are named sites in the code where a fault can be injected on demand, after
 // fail-rs: a site is armed with a spec `[P%][N*]ACTION`, where ACTION is one of
-//   off | crash | error(ERRNO) | sleep(MS) | pause | torn
+//   off | crash | error(ERRNO) | sleep(MS) | pause | torn | lie
 // e.g. "storage.fsync=error(5)", "sink.commit.before_rename=50%1*crash".
 // `error` takes a number or a name (EIO, ENOSPC, ...). `torn` only means something at
-// storage.write: half the bytes are written, then the process crashes.
+// storage.write: half the bytes are written, then the process crashes. `lie` only means
+// something at storage.fsync: the call reports success and syncs nothing, as a disk that
+// lies about its flushes (faultfs's power loss then takes the data back).
 // `crash` kills the process with SIGKILL: no destructors, no flushing, like a power cut for
 // everything not yet fsynced. `pause` blocks the calling thread until the site is disarmed
 // (at most 10 minutes). An armed site fires on each evaluation, subject to P% and N*.
@@ -46,7 +48,7 @@ void DisarmAll();
 // What an evaluated site asks the caller to do. crash, sleep and pause are carried out inside
 // Eval(); callers only handle kError and kTorn.
 struct Hit {
-  enum class Kind { kNone, kError, kTorn };
+  enum class Kind { kNone, kError, kTorn, kLie };
   Kind kind = Kind::kNone;
   int error_number = 0;
   bool fired() const { return kind != Kind::kNone; }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "base/file.h"
 
 namespace faultline::failpoint {
 namespace {
@@ -79,6 +80,16 @@ TEST_F(FailpointTest, CrashKillsTheProcessWithSigkill) {
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
+TEST_F(FailpointTest, ALyingFsyncReportsSuccessWithoutSyncing) {
+  ASSERT_TRUE(ValidateSpec("lie").ok());
+  EXPECT_FALSE(ValidateSpec("lie(3)").ok()) << "lie takes no argument";
+  // fsync of a bad descriptor fails, unless the fsync never happens.
+  EXPECT_FALSE(::faultline::Fsync(-1, "/nowhere").ok());
+  ASSERT_TRUE(Arm("storage.fsync", "1*lie").ok());
+  EXPECT_TRUE(::faultline::Fsync(-1, "/nowhere").ok());
+  EXPECT_FALSE(::faultline::Fsync(-1, "/nowhere").ok()) << "one lie, then honest again";
 }
 
 TEST_F(FailpointTest, StorageSitesAreAlwaysListed) {

@@ -67,6 +67,7 @@ Status Fsync(int fd, std::string_view path) {
     return Status::IoError("fsync " + Str(path) + " (failpoint storage.fsync)", hit.error_number);
   }
   if (hit.kind == failpoint::Hit::Kind::kTorn) failpoint::CrashNow("storage.fsync");
+  if (hit.kind == failpoint::Hit::Kind::kLie) return Status::Ok();  // a disk that lies
   if (::fsync(fd) != 0) return Status::IoError("fsync " + Str(path), errno);
   return Status::Ok();
 }

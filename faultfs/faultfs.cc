@@ -104,18 +104,22 @@ std::string FaultFs::PathOf(ino_t ino) const {
 void FaultFs::Record(Op op) {
   // Appends that continue the same group's last unsynced write of a file become one op, so
   // that a log written for hours and never synced costs one op, not millions.
-  if (op.kind == Kind::kWrite && op.old_bytes.empty() && !ops_.empty()) {
-    for (auto it = ops_.rbegin(); it != ops_.rend(); ++it) {
-      if (it->ino != op.ino || it->kind != Kind::kWrite) continue;
-      if (it->pgid == op.pgid && it->offset + it->length == op.offset &&
-          it->old_size <= it->offset && op.old_size == op.offset) {
-        it->length += op.length;
+  const bool data = op.kind == Kind::kWrite || op.kind == Kind::kTruncate;
+  if (op.kind == Kind::kWrite && op.old_bytes.empty()) {
+    auto file = data_ops_.find(op.ino);
+    if (file != data_ops_.end() && !file->second.empty()) {
+      Op& last = *file->second.back();
+      if (last.kind == Kind::kWrite && last.pgid == op.pgid &&
+          last.offset + last.length == op.offset && last.old_size <= last.offset &&
+          op.old_size == op.offset) {
+        last.length += op.length;
         return;
       }
-      break;
     }
   }
+  const ino_t ino = op.ino;
   ops_.push_back(std::move(op));
+  if (data) data_ops_[ino].push_back(std::prev(ops_.end()));
 }
 
 // --- reads and metadata ---------------------------------------------------------------------
@@ -359,9 +363,10 @@ int FaultFs::Fsync(const std::string& path, int fd, bool datasync, int pgid) {
   if (::fstat(fd, &st) != 0) return 0;
   // Every write of the file is durable now, whoever made it (fsync flushes the whole file).
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = ops_.begin(); it != ops_.end();) {
-    bool data = it->kind == Kind::kWrite || it->kind == Kind::kTruncate;
-    it = data && it->ino == st.st_ino ? ops_.erase(it) : std::next(it);
+  auto file = data_ops_.find(st.st_ino);
+  if (file != data_ops_.end()) {
+    for (OpList::iterator it : file->second) ops_.erase(it);
+    data_ops_.erase(file);
   }
   return 0;
 }
@@ -400,10 +405,11 @@ int FaultFs::Fsyncdir(const std::string& path, int pgid) {
 
 int64_t FaultFs::SurvivingExtent(ino_t ino, const std::set<int>& lost) const {
   int64_t extent = 0;
-  for (const Op& op : ops_) {
-    bool gone = lost.empty() || lost.count(op.pgid) != 0;
-    if (op.ino == ino && op.kind == Kind::kWrite && !gone)
-      extent = std::max(extent, op.offset + op.length);
+  auto file = data_ops_.find(ino);
+  if (file == data_ops_.end()) return extent;
+  for (OpList::iterator it : file->second) {
+    bool gone = lost.empty() || lost.count(it->pgid) != 0;
+    if (it->kind == Kind::kWrite && !gone) extent = std::max(extent, it->offset + it->length);
   }
   return extent;
 }
@@ -475,6 +481,11 @@ LossReport FaultFs::LoseUnsynced(const std::set<int>& pgids, bool torn) {
         }
         ++report.entries_undone;
         break;
+    }
+    if (it->kind == Kind::kWrite || it->kind == Kind::kTruncate) {
+      auto& file = data_ops_[it->ino];
+      file.erase(std::find(file.begin(), file.end(), it));
+      if (file.empty()) data_ops_.erase(it->ino);
     }
     it = ops_.erase(it);
   }

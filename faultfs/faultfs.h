@@ -126,8 +126,10 @@ class FaultFs {
   const std::string stash_dir_;
 
   std::mutex mu_;
-  Rng rng_;                             // guarded by mu_
-  OpList ops_;                          // oldest first; guarded by mu_
+  Rng rng_;     // guarded by mu_
+  OpList ops_;  // oldest first; guarded by mu_
+  // Each file's writes and truncations in ops_, oldest first; guarded by mu_.
+  std::map<ino_t, std::vector<OpList::iterator>> data_ops_;
   std::map<ino_t, std::string> paths_;  // where each written file is now; guarded by mu_
   std::vector<ErrorRule> rules_;        // guarded by mu_
   int64_t slow_fsync_ms_ = 0;           // guarded by mu_

@@ -129,6 +129,45 @@ TEST(FaultFsMount, InjectedErrorsReachTheCaller) {
   EXPECT_EQ(r.exit_code, 0) << "the rule was good for one call: " << r.out;
 }
 
+TEST(FaultFsMount, BadInputIsRefusedNamingWhatIsWrong) {
+  SKIP_WITHOUT_FUSE();
+  TempDir dir;
+  CreateDirs(dir.File("backing"));
+  CreateDirs(dir.File("mnt"));
+  ASSERT_TRUE(WriteFileAtomic(dir.File("mnt/precious"), "x").ok());
+  CommandResult r =
+      RunCommand(BinPath("faultline-faultfs") + " --backing " + dir.File("backing") + " --mount " +
+                 dir.File("mnt") + " --control " + dir.File("c.sock") + " 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find(dir.File("mnt") + ": the mount point is not empty"), std::string::npos)
+      << r.out;
+  EXPECT_FALSE(Mounted(dir.File("mnt")));
+
+  Mount m;
+  ASSERT_TRUE(m.up()) << m.log();
+  auto bad = CallControl(m.socket(), {{"op", "format-disk"}}, Deadline::AfterMillis(2000));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown op 'format-disk'"), std::string::npos)
+      << bad.status().ToString();
+  bad = CallControl(m.socket(), {{"op", "error"}, {"errno", "EWHAT"}}, Deadline::AfterMillis(2000));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown name 'EWHAT'"), std::string::npos);
+  bad = CallControl(m.socket(), {{"op", "error"}, {"ops", {"write"}}, {"errno", "lie"}},
+                    Deadline::AfterMillis(2000));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("needs \"ops\": [\"fsync\"]"), std::string::npos);
+}
+
+TEST(FaultFsMount, ADaemonThatDiesTakesItsMountWithIt) {
+  SKIP_WITHOUT_FUSE();
+  Mount m;
+  ASSERT_TRUE(m.up()) << m.log();
+  m.daemon().Signal(SIGKILL);
+  m.daemon().WaitFor(5000);
+  EXPECT_TRUE(PollUntil([&] { return !Mounted(m.mnt()); }, Deadline::AfterMillis(5000), 20))
+      << "auto_unmount should have unmounted " << m.mnt();
+}
+
 TEST(FaultFsMount, SigtermUnmounts) {
   SKIP_WITHOUT_FUSE();
   auto m = std::make_unique<Mount>();

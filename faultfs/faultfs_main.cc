@@ -6,9 +6,11 @@
 // faultfs/control.h), and runs until SIGTERM/SIGINT, then unmounts.
 #define FUSE_USE_VERSION 35
 
+#include <dirent.h>
 #include <fuse.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -149,6 +151,19 @@ int main(int argc, char** argv) {
   auto seed = flags.GetInt("seed");
   if (!seed.ok()) return Usage(seed.status().message());
 
+  // Nothing is mounted over data: a mount point must be an empty directory.
+  if (DIR* d = ::opendir(mount->c_str())) {
+    int entries = 0;
+    while (dirent* e = ::readdir(d))
+      entries += std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0;
+    ::closedir(d);
+    if (entries > 0) return Usage(*mount + ": the mount point is not empty");
+  } else {
+    return Usage(*mount + ": the mount point is not a directory: " + std::strerror(errno));
+  }
+  if (::access(backing->c_str(), R_OK | W_OK | X_OK) != 0)
+    return Usage(*backing + ": the backing directory is not usable: " + std::strerror(errno));
+
   FaultFs fs(*backing, static_cast<uint64_t>(seed->value_or(1)));
   faultline::faultfs::ControlServer server(&fs);
   if (auto s = server.Listen(*control); !s.ok()) return Usage(s.ToString());
@@ -179,7 +194,9 @@ int main(int argc, char** argv) {
   ops.statfs = Statfs;
 
   const std::string fsname = "fsname=faultfs-" + std::to_string(::getpid());
-  std::vector<std::string> fuse_argv = {argv[0], "-o", fsname, "-o", "subtype=faultline"};
+  // auto_unmount: a faultfs that dies takes its mount with it (fusermount3 watches it).
+  std::vector<std::string> fuse_argv = {argv[0], "-o",          fsname, "-o", "subtype=faultline",
+                                        "-o",    "auto_unmount"};
   std::vector<char*> cargv;
   for (auto& a : fuse_argv) cargv.push_back(a.data());
   struct fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(cargv.size()), cargv.data());

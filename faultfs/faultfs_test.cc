@@ -161,7 +161,7 @@ TEST_F(FaultFsTest, ALyingFsyncSucceedsAndSyncsNothing) {
   Durable("/other", "");
   fs_.AddErrorRule({.pattern = "*", .ops = {"fsync"}, .pgids = {kNodeA}, .err = 0});
   Append("/tx", "pre-committed", kNodeA, /*sync=*/true);  // "synced"
-  Append("/other", "B", kNodeB, /*sync=*/true);          // B's disk does not lie
+  Append("/other", "B", kNodeB, /*sync=*/true);           // B's disk does not lie
   fs_.LoseUnsynced({}, false);
   EXPECT_EQ(Content("/tx"), "") << "node A's 'synced' write was never durable";
   EXPECT_EQ(Content("/other"), "B");

@@ -47,9 +47,10 @@ Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
     return a.begin_s < b.begin_s;
   });
   // At most max_active overlapping faults, and never two at once on the same node, but for
-  // faults of a node's disk (fs-error, fs-slow), which hold whatever else happens to it.
+  // faults of a node's disk (disk, fs-error, fs-slow), which hold whatever else happens to it.
   auto of_disk = [](const PlannedFault& f) {
-    return f.kind == FaultKind::kFsError || f.kind == FaultKind::kFsSlow;
+    return f.kind == FaultKind::kFsError || f.kind == FaultKind::kFsSlow ||
+           f.kind == FaultKind::kDisk;
   };
   std::vector<PlannedFault> kept;
   for (PlannedFault f : all) {
@@ -102,6 +103,23 @@ Result<nlohmann::json> FilesystemCommand(const PlannedFault& f, const std::set<i
   return c;
 }
 
+// A disk fault carried out by faultfs, for a system without storage failpoints: the same
+// params (op, error, count, probability) as an `error` rule for the node's process group.
+Result<nlohmann::json> DiskAsFaultFs(const PlannedFault& f, int pgid) {
+  const nlohmann::json p = f.params.is_object() ? f.params : nlohmann::json::object();
+  const std::string error = p.value("error", "EIO");
+  if (error == "torn")
+    return Status::InvalidArgument("a torn disk write needs the system's storage failpoints");
+  nlohmann::json c = {
+      {"op", "error"},
+      {"ops", {p.value("op", "write")}},
+      {"errno", error},
+      {"count", p.value("count", int64_t{1}) == 0 ? int64_t{-1} : p.value("count", int64_t{1})},
+      {"probability", p.value("probability", 100) / 100.0}};
+  if (pgid > 0) c["pgids"] = {pgid};
+  return c;
+}
+
 class SystemFaultActions : public FaultActions {
  public:
   SystemFaultActions(systems::System* system, systems::Network* network,
@@ -129,6 +147,11 @@ class SystemFaultActions : public FaultActions {
         RETURN_IF_ERROR(network_->links()->CheckKind(f.fault));
         break;
       case FaultFamily::kFailpoint:
+        if (f.kind == FaultKind::kDisk && !caps.failpoints && faultfs_ != nullptr) {
+          RETURN_IF_ERROR(FaultFailpoint(f).status());  // its params, checked once
+          RETURN_IF_ERROR(DiskAsFaultFs(f, 0).status());
+          break;
+        }
         if (!caps.failpoints) {
           return Status::InvalidArgument("fault '" + f.fault + "' arms failpoints; system '" +
                                          std::string(system_->kind()) + "' has none");
@@ -218,6 +241,10 @@ class SystemFaultActions : public FaultActions {
         return n.Start();
       case FaultKind::kFailpoint:
       case FaultKind::kDisk: {
+        if (f.kind == FaultKind::kDisk && !system_->capabilities().failpoints) {
+          ASSIGN_OR_RETURN(nlohmann::json c, DiskAsFaultFs(f, n.pgid()));
+          return faultfs_->Command(c);
+        }
         ASSIGN_OR_RETURN(auto failpoint, FaultFailpoint(f));
         return system_->ArmFailpoint(n.id(), failpoint.first, failpoint.second);
       }
@@ -261,6 +288,10 @@ class SystemFaultActions : public FaultActions {
         return n.Start();
       case FaultKind::kFailpoint:
       case FaultKind::kDisk: {
+        if (f.kind == FaultKind::kDisk && !system_->capabilities().failpoints) {
+          RETURN_IF_ERROR(faultfs_->Command({{"op", "clear-errors"}}));
+          return n.Running() || !restart ? Status::Ok() : n.Start();
+        }
         // The armed failpoint may have crashed the node: disarm if it lives, restart if not.
         if (n.Running()) {
           ASSIGN_OR_RETURN(auto failpoint, FaultFailpoint(f));

@@ -69,7 +69,8 @@ Result<std::pair<std::string, std::string>> DiskFailpoint(const nlohmann::json& 
   RETURN_IF_ERROR(o.Bool("restart", &restart));
   RETURN_IF_ERROR(o.Finish());
   if (error == "torn" && op != "write") return o.Error("error", "\"torn\" needs \"op\": \"write\"");
-  std::string spec = error == "torn" ? "torn" : "error(" + error + ")";
+  if (error == "lie" && op != "fsync") return o.Error("error", "\"lie\" needs \"op\": \"fsync\"");
+  std::string spec = error == "torn" || error == "lie" ? error : "error(" + error + ")";
   if (count > 0) spec = std::to_string(count) + "*" + spec;
   if (probability < 100) spec = std::to_string(probability) + "%" + spec;
   Status valid = failpoint::ValidateSpec(spec);

@@ -66,8 +66,9 @@ Result<Scenario> LoadScenario(const std::string& path);
 
 // A disk fault's storage failpoint and spec, from its params:
 //   op     "write" (default) or "fsync": which storage call fails;
-//   error  "EIO" (default), "ENOSPC", any errno name or number, or "torn" (op write only: half
-//          the bytes are written, then the process crashes);
+//   error  "EIO" (default), "ENOSPC", any errno name or number, "torn" (op write only: half
+//          the bytes are written, then the process crashes) or "lie" (op fsync only: it
+//          reports success and syncs nothing, which a power-loss then shows);
 //   count  how many calls fail (default 1; 0 = every call while the fault lasts);
 //   probability  percent of calls that fail (default 100).
 // E.g. {"op": "write", "error": "ENOSPC", "count": 3} -> ("storage.write", "3*error(ENOSPC)").

@@ -73,6 +73,29 @@ TEST(PowerLoss, ALyingDiskBreaksExactlyOnce) {
       << results.dump(2).substr(0, 2000);
 }
 
+TEST(PowerLoss, AFsyncThatLiesIsFoundByAPowerLoss) {
+  SKIP_WITHOUT_FUSE();
+  ScenarioRunner runner;
+  nlohmann::json s = PowerLoss("lying-fsync", false);
+  // The runtime's own storage failpoint makes every fsync report success and sync nothing.
+  s["nemesis"].push_back({{"fault", "disk"},
+                          {"target", "all-workers"},
+                          {"at_s", 0},
+                          {"duration_s", 6},
+                          {"params", {{"op", "fsync"}, {"error", "lie"}, {"count", 0}}}});
+  ScenarioRun r = runner.Run(s);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  nlohmann::json results = Results(r.run_dir);
+  const nlohmann::json& d = results["checkers"]["delivery"];
+  const char* kind = d["duplicated"].get<int>() > 0 ? "duplicated" : "lost";
+  ASSERT_GT(d[kind].get<int>(), 0) << results.dump(2).substr(0, 2000);
+  bool power_loss_in_context = false;
+  for (const auto& example : d["examples"][kind]) {
+    for (const auto& f : example["faults"]) power_loss_in_context |= f["fault"] == "power-loss";
+  }
+  EXPECT_TRUE(power_loss_in_context) << d["examples"][kind].dump(2).substr(0, 2000);
+}
+
 TEST(PowerLoss, FilesystemFaultsNeedFaultfs) {
   ScenarioRunner runner;
   nlohmann::json s = PowerLoss("no-faultfs", false);

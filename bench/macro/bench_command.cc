@@ -29,12 +29,12 @@ constexpr const char* kUsage =
     "  --quick      smaller sizes (CI): 1.5M records per mode, 1M checker events\n"
     "  --tiny       smallest sizes, for the smoke test (numbers meaningless)\n"
     "  --only LIST  comma-separated subset of: loopback,throughput,checkpoint,recovery,checker,"
-    "harness\n"
+    "harness,faultfs\n"
     "  --work-dir   scratch directory (default: a fresh one under $TMPDIR); --keep keeps it\n"
     "Exit status: 0 every benchmark ran (targets met or not), 1 one failed, 2 bad usage.\n";
 
-const char* const kAll[] = {"loopback", "throughput", "checkpoint",
-                            "recovery", "checker",    "harness"};
+const char* const kAll[] = {"loopback", "throughput", "checkpoint", "recovery",
+                            "checker",  "harness",    "faultfs"};
 
 std::string SelfPath() {
   char self[4096];
@@ -95,6 +95,8 @@ nlohmann::json Targets(const nlohmann::json& r) {
   double out_ms = Num(r, "recovery", "kill_to_output_ms");
   double bound = 2 * (Num(r, "recovery", "job_running_ms") + 1000);
   add("kill -> first new output ms", "<= 2x (kill -> running + 1 s)", out_ms, out_ms <= bound);
+  double ffs = Num(r, "faultfs", "faultfs_over_raw");
+  add("exactly-once on faultfs / on a raw directory", ">= 0.5", ffs, ffs >= 0.5);
   double eps = Num(r, "checker", "events_per_s");
   double events = Num(r, "checker", "events");
   if (events >= 10'000'000) {
@@ -129,6 +131,16 @@ void PrintTable(const nlohmann::json& r) {
         fmt("%.0f", r["throughput"]["loopback_reference"].get<double>()));
     row("loopback 100-byte msgs/s (256 per write)",
         fmt("%.0f", r["throughput"]["loopback_batched"].get<double>()));
+  }
+  if (r.contains("faultfs") && r["faultfs"].contains("faultfs_over_raw")) {
+    const auto& f = r["faultfs"];
+    std::printf("faultfs (exactly-once, interleaved raw / faultfs runs)\n");
+    row("raw directory records/s (median)", fmt("%.0f", f["raw_records_per_s"].get<double>()));
+    row("faultfs records/s (median)", fmt("%.0f", f["faultfs_records_per_s"].get<double>()));
+    row("faultfs / raw (median, min-max)",
+        fmt("%.2f", f["faultfs_over_raw"].get<double>()) +
+            fmt(" (%.2f", f["faultfs_over_raw_min"].get<double>()) +
+            fmt("-%.2f)", f["faultfs_over_raw_max"].get<double>()));
   }
   if (r.contains("checkpoint") && r["checkpoint"].contains("memory")) {
     std::printf("checkpoint (snapshot of one backend; restore = open from it)\n");
@@ -187,6 +199,7 @@ BenchOptions BenchOptions::Quick() {
   o.checker_events = 1'000'000;
   o.recovery_kills = 2;
   o.harness_runs = 2;
+  o.faultfs_records = 500'000;
   return o;
 }
 
@@ -200,6 +213,8 @@ BenchOptions BenchOptions::Tiny() {
   o.recovery_kills = 1;
   o.checker_events = 10'000;
   o.harness_runs = 1;
+  o.faultfs_records = 20'000;
+  o.faultfs_repeats = 1;
   return o;
 }
 
@@ -286,6 +301,7 @@ int RunBenchCommand(const std::vector<std::string>& args) {
   run("recovery", "recovery", [&] { return MeasureRecovery(o); });
   run("checker", "checker", [&] { return MeasureChecker(o); });
   run("harness", "harness", [&] { return MeasureHarnessOverhead(o); });
+  run("faultfs", "faultfs", [&] { return MeasureFaultFs(o); });
   r["seconds"]["total"] = total.ElapsedSeconds();
   r["targets"] = Targets(r);
 

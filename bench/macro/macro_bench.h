@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/mode.h"
 #include "base/status.h"
 
 namespace faultline::bench {
@@ -31,6 +32,8 @@ struct BenchOptions {
   int recovery_kills = 3;
   int64_t checker_events = 10'000'000;
   int harness_runs = 3;
+  int64_t faultfs_records = 1'500'000;  // per run of the faultfs comparison
+  int faultfs_repeats = 3;              // interleaved raw / faultfs pairs
 
   static BenchOptions Quick();
   static BenchOptions Tiny();
@@ -46,6 +49,18 @@ Result<nlohmann::json> MeasureLoopback(double seconds);
 // between the 10% and 95% marks over their time, see throughput.cc), total_s (job running ->
 // all committed), startup_s (processes started -> job running).
 Result<nlohmann::json> MeasureThroughput(const BenchOptions& options);
+
+// One run of the keyed count job in `mode` (2 workers, 1 s checkpoints, memory state) over
+// `n` pre-loaded records, its files under `dir` (which must not exist): records_per_s and
+// the other keys of MeasureThroughput's per-mode detail.
+Result<nlohmann::json> JobThroughput(const BenchOptions& options, Mode mode, const std::string& dir,
+                                     int64_t n);
+
+// The exactly-once job on a raw directory and on faultfs (docs/faultfs.md), in interleaved
+// pairs: raw_records_per_s and faultfs_records_per_s (medians, with every run), and
+// faultfs_over_raw (median of the pairs' ratios, with min and max). Skipped, with the reason,
+// where faultfs cannot mount.
+Result<nlohmann::json> MeasureFaultFs(const BenchOptions& options);
 
 // Snapshot duration and bytes of each state backend against its size in keys (the snapshot API
 // called directly, as a task does on a barrier), and the restore (open from snapshot) time.

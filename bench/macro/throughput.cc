@@ -71,13 +71,13 @@ Result<double> LoopbackRate(double seconds, int per_write) {
 }
 
 // One mode of the throughput benchmark.
-Result<nlohmann::json> ModeThroughput(const BenchOptions& options, runtime::Mode mode) {
+}  // namespace
+
+Result<nlohmann::json> JobThroughput(const BenchOptions& options, Mode mode, const std::string& dir,
+                                     int64_t n) {
   ClusterSpec spec;
   spec.mode = mode;
-  std::string dir =
-      JoinPath(options.work_dir, std::string("throughput-") + runtime::ModeName(mode));
   ASSIGN_OR_RETURN(auto cluster, CreateBenchCluster(dir, spec, options.node_binary));
-  const int64_t n = options.throughput_records;
   RETURN_IF_ERROR(Preload(cluster->config(), 0, n, options.throughput_keys, options.seed));
   runtime::OutputTailer committed_output(cluster->config().output_dir, false);
   Stopwatch startup;
@@ -116,6 +116,15 @@ Result<nlohmann::json> ModeThroughput(const BenchOptions& options, runtime::Mode
       {"steady_window_s", window_s}, {"records", n},
       {"total_s", total_s},          {"startup_s", startup_s},
       {"committed", committed}};
+}
+
+namespace {
+
+Result<nlohmann::json> ModeThroughput(const BenchOptions& options, runtime::Mode mode) {
+  return JobThroughput(
+      options, mode,
+      JoinPath(options.work_dir, std::string("throughput-") + runtime::ModeName(mode)),
+      options.throughput_records);
 }
 
 }  // namespace
