@@ -137,6 +137,15 @@ void PrintTable(const nlohmann::json& r) {
     std::printf("faultfs (exactly-once, interleaved raw / faultfs runs)\n");
     row("raw directory records/s (median)", fmt("%.0f", f["raw_records_per_s"].get<double>()));
     row("faultfs records/s (median)", fmt("%.0f", f["faultfs_records_per_s"].get<double>()));
+    if (f.contains("write_fsync")) {
+      for (const char* side : {"raw", "faultfs"}) {
+        const auto& w = f["write_fsync"][side];
+        row(std::string("4 KiB write+fdatasync on ") + side,
+            fmt("%.0f ops/s", w["ops_per_s"].get<double>()) +
+                fmt(", p50 %.0f us", w["p50_us"].get<double>()) +
+                fmt(", p99 %.0f us", w["p99_us"].get<double>()));
+      }
+    }
     row("faultfs / raw (median, min-max)",
         fmt("%.2f", f["faultfs_over_raw"].get<double>()) +
             fmt(" (%.2f", f["faultfs_over_raw_min"].get<double>()) +
