@@ -270,11 +270,13 @@ int FaultFs::Rename(const std::string& from, const std::string& to, unsigned fla
   op.to = to;
   op.dirs = {ParentIno(from), ParentIno(to)};
   // A replaced destination waits in the stash, so that the undo can bring it back.
+  ino_t replaced = 0;
   if (::access(Real(to).c_str(), F_OK) == 0) {
     struct stat dst;
     if (::lstat(Real(to).c_str(), &dst) == 0 && !S_ISDIR(dst.st_mode)) {
       op.stash = NewStash();
       if (::link(Real(to).c_str(), op.stash.c_str()) != 0) op.stash.clear();
+      replaced = dst.st_ino;
     }
   }
   if (::rename(Real(from).c_str(), Real(to).c_str()) != 0) {
@@ -283,7 +285,9 @@ int FaultFs::Rename(const std::string& from, const std::string& to, unsigned fla
     return err;
   }
   for (auto& [ino, p] : paths_) {
-    if (p == from) {
+    if (ino == replaced && !op.stash.empty()) {
+      p = op.stash.substr(backing_.size());  // the replaced file now lives in the stash
+    } else if (p == from) {
       p = to;
     } else if (p.rfind(from + "/", 0) == 0) {
       p = to + p.substr(from.size());
@@ -477,7 +481,11 @@ LossReport FaultFs::LoseUnsynced(const std::set<int>& pgids, bool torn) {
         ::rename(Real(op.to).c_str(), Real(op.path).c_str());
         if (!op.stash.empty()) ::rename(op.stash.c_str(), Real(op.to).c_str());
         for (auto& [ino, p] : paths_) {
-          if (p == op.to) p = op.path;
+          if (p == op.to) {
+            p = op.path;
+          } else if (!op.stash.empty() && Real(p) == op.stash) {
+            p = op.to;
+          }
         }
         ++report.entries_undone;
         break;
