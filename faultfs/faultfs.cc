@@ -345,22 +345,21 @@ int FaultFs::Truncate(const std::string& path, int fd, off_t size, int pgid) {
   return 0;
 }
 
-int64_t FaultFs::SlowFor(int pgid) const {
-  return slow_pgids_.empty() || slow_pgids_.count(pgid) ? slow_fsync_ms_ : 0;
-}
-
-int FaultFs::Fsync(const std::string& path, int fd, bool datasync, int pgid) {
+std::optional<int> FaultFs::BeforeSync(const std::string& path, int pgid) {
   int64_t slow;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (int e = Injected("fsync", path, pgid); e == kLie) {
-      return 0;
-    } else if (e != 0) {
-      return e;
-    }
-    slow = SlowFor(pgid);
+    int e = Injected("fsync", path, pgid);
+    if (e == kLie) return 0;
+    if (e != 0) return e;
+    slow = slow_pgids_.empty() || slow_pgids_.count(pgid) ? slow_fsync_ms_ : 0;
   }
   if (slow > 0) SleepMillis(slow);
+  return std::nullopt;
+}
+
+int FaultFs::Fsync(const std::string& path, int fd, bool datasync, int pgid) {
+  if (std::optional<int> done = BeforeSync(path, pgid)) return *done;
   int rc = datasync ? ::fdatasync(fd) : ::fsync(fd);
   if (rc != 0) return Errno();
   struct stat st;
@@ -376,17 +375,7 @@ int FaultFs::Fsync(const std::string& path, int fd, bool datasync, int pgid) {
 }
 
 int FaultFs::Fsyncdir(const std::string& path, int pgid) {
-  int64_t slow;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (int e = Injected("fsync", path, pgid); e == kLie) {
-      return 0;
-    } else if (e != 0) {
-      return e;
-    }
-    slow = SlowFor(pgid);
-  }
-  if (slow > 0) SleepMillis(slow);
+  if (std::optional<int> done = BeforeSync(path, pgid)) return *done;
   int fd = ::open(Real(path).c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return Errno();
   int rc = ::fsync(fd);

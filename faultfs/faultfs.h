@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -115,12 +116,13 @@ class FaultFs {
   ino_t InoOf(const std::string& real_path) const;
   ino_t ParentIno(const std::string& path) const;
   int Injected(const std::string& op, const std::string& path, int pgid);  // mu_ held
-  int64_t SlowFor(int pgid) const;                                         // mu_ held
-  std::string NewStash();                                                  // mu_ held
-  void Track(ino_t ino, const std::string& path);                          // mu_ held
-  void Record(Op op);                                                      // mu_ held
-  int64_t SurvivingExtent(ino_t ino, const std::set<int>& lost) const;     // mu_ held
-  std::string PathOf(ino_t ino) const;                                     // mu_ held
+  // An fsync rule's answer (a lie is 0), after the slow delay; nullopt: go on and sync.
+  std::optional<int> BeforeSync(const std::string& path, int pgid);
+  std::string NewStash();                                               // mu_ held
+  void Track(ino_t ino, const std::string& path);                       // mu_ held
+  void Record(Op op);                                                   // mu_ held
+  int64_t SurvivingExtent(ino_t ino, const std::set<int>& lost) const;  // mu_ held
+  std::string PathOf(ino_t ino) const;                                  // mu_ held
 
   const std::string backing_;
   const std::string stash_dir_;
