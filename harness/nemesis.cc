@@ -87,6 +87,12 @@ Result<nlohmann::json> FilesystemCommand(const PlannedFault& f, const std::set<i
   const nlohmann::json& p = f.params.is_object() ? f.params : nlohmann::json::object();
   nlohmann::json c;
   if (f.kind == FaultKind::kFsError) {
+    const std::string pattern = p.value("pattern", "*");
+    if (pattern.empty() || (pattern[0] != '/' && pattern[0] != '*')) {
+      return Status::InvalidArgument("params.pattern \"" + pattern +
+                                     "\" would match nothing: patterns match paths inside the "
+                                     "mounts, such as \"/output/*\" or \"*/pending/*\"");
+    }
     c = {{"op", "error"},
          {"pattern", p.value("pattern", "*")},
          {"errno", p.contains("errno") ? p["errno"] : nlohmann::json("EIO")},

@@ -85,6 +85,9 @@ Status FaultFsMounts::Supported(const std::string& binary) {
   if (FindProgram(binary).empty()) {
     return Status::Unavailable(binary + " not found (it is built with faultline)");
   }
+  if (FindProgram("fusermount3").empty()) {
+    return Status::Unavailable("faultfs needs fusermount3 (Debian's fuse3) to unmount itself");
+  }
   return Status::Ok();
 }
 

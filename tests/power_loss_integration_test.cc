@@ -104,6 +104,16 @@ TEST(PowerLoss, FilesystemFaultsNeedFaultfs) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("needs faultfs: \"cluster\": {\"faultfs\": true}"), std::string::npos)
       << r.out;
+  s["cluster"]["faultfs"] = true;
+  s["nemesis"].push_back({{"fault", "fs-error"},
+                          {"target", "worker-1"},
+                          {"at_s", 1},
+                          {"params", {{"pattern", "data/output/*"}}}});
+  r = runner.Run(s);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("$.nemesis[1]: params.pattern \"data/output/*\" would match nothing"),
+            std::string::npos)
+      << r.out;
 }
 
 }  // namespace
