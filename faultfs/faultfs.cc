@@ -96,6 +96,18 @@ void FaultFs::Track(ino_t ino, const std::string& path) {
   if (ino != 0) paths_[ino] = path;
 }
 
+void FaultFs::DropStash(const std::string& stash) {
+  struct stat st;
+  const bool last_link = ::lstat(stash.c_str(), &st) == 0 && st.st_nlink <= 1;
+  ::unlink(stash.c_str());
+  if (!last_link) return;
+  paths_.erase(st.st_ino);
+  auto file = data_ops_.find(st.st_ino);
+  if (file == data_ops_.end()) return;
+  for (OpList::iterator it : file->second) ops_.erase(it);
+  data_ops_.erase(file);
+}
+
 std::string FaultFs::PathOf(ino_t ino) const {
   auto it = paths_.find(ino);
   return it == paths_.end() ? "" : it->second;
@@ -191,6 +203,8 @@ int FaultFs::Create(const std::string& path, mode_t mode, int flags, int pgid, i
   *fd = ::open(real.c_str(), flags | O_CREAT, mode);
   if (*fd < 0) return Errno();
   if (!existed) {
+    struct stat st;
+    if (::fstat(*fd, &st) == 0) Track(st.st_ino, path);
     Op op{Kind::kCreate, pgid};
     op.path = path;
     op.dirs = {ParentIno(path)};
@@ -388,7 +402,7 @@ int FaultFs::Fsyncdir(const std::string& path, int pgid) {
       ++it;
       continue;
     }
-    if (!it->stash.empty()) ::unlink(it->stash.c_str());  // the removal is durable now
+    if (!it->stash.empty()) DropStash(it->stash);  // the removal is durable now
     it = ops_.erase(it);
   }
   return 0;
@@ -420,8 +434,10 @@ LossReport FaultFs::LoseUnsynced(const std::set<int>& pgids, bool torn) {
       case Kind::kWrite:
       case Kind::kTruncate: {
         const std::string path = PathOf(op.ino);
-        int fd = path.empty() ? -1 : ::open(Real(path).c_str(), O_RDWR);
-        if (fd < 0) break;  // its file is gone (an undone create): nothing to restore
+        // Its file may be gone (an undone create): nothing to restore.
+        int fd =
+            path.empty() || InoOf(Real(path)) != op.ino ? -1 : ::open(Real(path).c_str(), O_RDWR);
+        if (fd < 0) break;
         std::string prefix;
         if (op.kind == Kind::kWrite && torn && torn_once.insert(op.ino).second) {
           prefix =

@@ -118,8 +118,12 @@ class FaultFs {
   int Injected(const std::string& op, const std::string& path, int pgid);  // mu_ held
   // An fsync rule's answer (a lie is 0), after the slow delay; nullopt: go on and sync.
   std::optional<int> BeforeSync(const std::string& path, int pgid);
-  std::string NewStash();                                               // mu_ held
-  void Track(ino_t ino, const std::string& path);                       // mu_ held
+  std::string NewStash();                          // mu_ held
+  void Track(ino_t ino, const std::string& path);  // mu_ held
+  // Removes a stash entry whose removal became durable; a file gone for good takes its
+  // unsynced writes and its path along, since the filesystem may give its inode number to a
+  // new file.
+  void DropStash(const std::string& stash);                             // mu_ held
   void Record(Op op);                                                   // mu_ held
   int64_t SurvivingExtent(ino_t ino, const std::set<int>& lost) const;  // mu_ held
   std::string PathOf(ino_t ino) const;                                  // mu_ held

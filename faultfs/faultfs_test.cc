@@ -130,6 +130,26 @@ TEST_F(FaultFsTest, ARenameIsDurableOnceItsDirectoryIsSynced) {
   EXPECT_EQ(Names(), (std::vector<std::string>{"target"}));
 }
 
+// A file gone for good (replaced by a rename, then the directory synced) frees its inode
+// number, which the backing filesystem may give to the next new file; the new files' unsynced
+// writes must still be the ones taken back. Found by the namespace model property.
+TEST_F(FaultFsTest, ANewFileOnAFreedInodeLosesItsOwnUnsyncedWrites) {
+  Durable("/old", "");
+  Append("/old", "unsynced", kNodeA);
+  Durable("/new", "");
+  ASSERT_EQ(fs_.Rename("/new", "/old", 0, kNodeA), 0);
+  ASSERT_EQ(fs_.Fsyncdir("/", kNodeA), 0);
+  std::vector<std::string> files;
+  for (int i = 0; i < 8; ++i) files.push_back("/f" + std::to_string(i));
+  for (const std::string& f : files) {
+    Durable(f, "");
+    Append(f, "x", kNodeA);
+  }
+  fs_.LoseUnsynced({kNodeA}, false);
+  for (const std::string& f : files) EXPECT_EQ(Content(f), "") << f;
+  EXPECT_EQ(Content("/old"), "");
+}
+
 TEST_F(FaultFsTest, TornKeepsASeededPrefixOfTheNewestWrite) {
   std::set<size_t> kept;
   for (int round = 0; round < 20; ++round) {
