@@ -1,5 +1,6 @@
 #include "faultfs/control.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -7,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace faultline::faultfs {
 namespace {
@@ -80,12 +82,41 @@ Result<nlohmann::json> Dispatch(FaultFs* fs, const nlohmann::json& r) {
                                  "' (lose-unsynced, error, clear-errors, slow, status)");
 }
 
-sockaddr_un AddressOf(const std::string& path) {
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
-  return sa;
-}
+// A UNIX socket address for `path`. sun_path holds 107 bytes, less than a run directory
+// nested in a store may need; a longer path is reached through its directory, opened here and
+// named as /proc/self/fd/N/<name> (the socket stays in the run directory).
+class SocketAddress {
+ public:
+  static Result<SocketAddress> Of(const std::string& path) {
+    SocketAddress a;
+    std::string name = path;
+    if (path.size() >= sizeof(a.sa_.sun_path)) {
+      const size_t slash = path.rfind('/');
+      const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+      a.dir_fd_ = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (a.dir_fd_ < 0) return Status::IoError("open the directory of socket " + path, errno);
+      name = "/proc/self/fd/" + std::to_string(a.dir_fd_) + "/" + path.substr(slash + 1);
+      if (name.size() >= sizeof(a.sa_.sun_path))
+        return Status::InvalidArgument("control socket name too long: " + path);
+    }
+    a.sa_.sun_family = AF_UNIX;
+    std::memcpy(a.sa_.sun_path, name.c_str(), name.size() + 1);
+    return a;
+  }
+  SocketAddress(SocketAddress&& o) noexcept : sa_(o.sa_), dir_fd_(std::exchange(o.dir_fd_, -1)) {}
+  SocketAddress(const SocketAddress&) = delete;
+  SocketAddress& operator=(const SocketAddress&) = delete;
+  ~SocketAddress() {
+    if (dir_fd_ >= 0) ::close(dir_fd_);
+  }
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&sa_); }
+  socklen_t size() const { return sizeof(sa_); }
+
+ private:
+  SocketAddress() = default;
+  sockaddr_un sa_{};
+  int dir_fd_ = -1;
+};
 
 }  // namespace
 
@@ -108,13 +139,11 @@ ControlServer::~ControlServer() {
 }
 
 Status ControlServer::Listen(const std::string& path) {
-  if (path.size() >= sizeof(sockaddr_un::sun_path))
-    return Status::InvalidArgument("control socket path too long: " + path);
+  ASSIGN_OR_RETURN(SocketAddress address, SocketAddress::Of(path));
   ::unlink(path.c_str());
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return Status::IoError("socket", errno);
-  sockaddr_un sa = AddressOf(path);
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 || ::listen(fd_, 16) != 0)
+  if (::bind(fd_, address.get(), address.size()) != 0 || ::listen(fd_, 16) != 0)
     return Status::IoError("listen on " + path, errno);
   path_ = path;
   return Status::Ok();
@@ -149,12 +178,12 @@ void ControlServer::Serve() {
 
 Result<nlohmann::json> CallControl(const std::string& socket_path, const nlohmann::json& request,
                                    Deadline deadline) {
+  ASSIGN_OR_RETURN(SocketAddress address, SocketAddress::Of(socket_path));
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::IoError("socket", errno);
-  sockaddr_un sa = AddressOf(socket_path);
   Status status;
   std::string reply;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+  if (::connect(fd, address.get(), address.size()) != 0) {
     status = Status::IoError("connect to faultfs at " + socket_path, errno);
   } else {
     std::string line = request.dump() + "\n";
