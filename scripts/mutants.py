@@ -87,11 +87,13 @@ def git(src, *args, check=True):
 
 
 def prepare_copy(work):
-    """A git copy of the tracked files (uncommitted edits included), configured for release."""
+    """A git copy of the tracked files (uncommitted edits included), configured for release.
+
+    A work directory from an earlier run is brought up to date and keeps its build."""
     src = os.path.join(work, "src")
-    if os.path.isdir(os.path.join(src, ".git")):
+    fresh = not os.path.isdir(os.path.join(src, ".git"))
+    if not fresh:
         git(src, "checkout", "-q", "--", ".")
-        return src
     files = subprocess.run(["git", "-C", REPO, "ls-files", "-z"], capture_output=True,
                            check=True).stdout.decode().split("\0")
     for f in filter(None, files):
@@ -100,14 +102,17 @@ def prepare_copy(work):
         dst = os.path.join(src, f)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy2(os.path.join(REPO, f), dst)
-    git(src, "init", "-q")
+    if fresh:
+        git(src, "init", "-q")
     git(src, "add", "-A")
-    git(src, "-c", "user.name=mutants", "-c", "user.email=mutants@localhost", "commit", "-q",
-        "-m", "unmutated")
-    rc = run(["cmake", "--preset", "release", "-DFAULTLINE_BUILD_BENCH=OFF"], 600,
-             os.path.join(work, "build.log"), cwd=src)
-    if rc != 0:
-        raise Fatal(f"configuring the copy failed; see {work}/build.log")
+    if git(src, "status", "--porcelain").stdout.strip():
+        git(src, "-c", "user.name=mutants", "-c", "user.email=mutants@localhost", "commit", "-q",
+            "-m", "unmutated")
+    if fresh:
+        rc = run(["cmake", "--preset", "release", "-DFAULTLINE_BUILD_BENCH=OFF"], 600,
+                 os.path.join(work, "build.log"), cwd=src)
+        if rc != 0:
+            raise Fatal(f"configuring the copy failed; see {work}/build.log")
     return src
 
 
