@@ -218,6 +218,15 @@ def judge_mutant(src, work, mutant, scenarios, first):
         git(src, "checkout", "-q", "--", ".")
 
 
+def load_earlier(path):
+    if not os.path.exists(path):
+        return None
+    try:
+        return json.load(open(path, encoding="utf-8"))
+    except ValueError as e:
+        raise Fatal(f"{path}: not the JSON an earlier run wrote ({e})")
+
+
 def write_doc(report, doc):
     text = open(doc, encoding="utf-8").read() if os.path.exists(doc) else ""
     if DOC_BEGIN not in text or DOC_END not in text:
@@ -325,10 +334,23 @@ def main():
               "scenarios": [os.path.basename(s)[:-5] for s in scenarios], "mutants": [],
               "seconds": 0}
     out = os.path.join(work, "detection.json")
+    earlier = load_earlier(out) if args.only else None
+    if earlier:
+        # A run of some mutants updates theirs in the earlier run's results.
+        report["mutants"] = earlier["mutants"]
+        report["seconds"] = earlier["seconds"]
+        report["first"] = report["first"] or earlier["first"]
+        report["scenarios"] += [s for s in earlier["scenarios"] if s not in report["scenarios"]]
+    spent = report["seconds"]
     for m in mutants:
         log(f"planting {m['mutant']} ({m['patch']})")
-        report["mutants"].append(judge_mutant(src, work, m, scenarios, args.first))
-        report["seconds"] = round(time.monotonic() - t0, 1)
+        result = judge_mutant(src, work, m, scenarios, args.first)
+        result["commit"] = report["commit"]
+        report["mutants"] = [r for r in report["mutants"] if r["mutant"] != m["mutant"]]
+        report["mutants"].append(result)
+        order = {os.path.basename(f)[3:-6]: i for i, f in enumerate(catalogue)}
+        report["mutants"].sort(key=lambda r: order.get(r["mutant"], len(order)))
+        report["seconds"] = round(spent + time.monotonic() - t0, 1)
         json.dump(report, open(out, "w"), indent=1)
     if not args.no_doc:
         write_doc(report, os.path.join(REPO, args.doc))
