@@ -337,7 +337,9 @@ def main():
     earlier = load_earlier(out) if args.only else None
     if earlier:
         # A run of some mutants updates theirs in the earlier run's results.
-        report["mutants"] = earlier["mutants"]
+        names = {read_mutant(os.path.join(REPO, "tests", "mutants", f))["mutant"]
+                 for f in catalogue}
+        report["mutants"] = [r for r in earlier["mutants"] if r["mutant"] in names]
         report["seconds"] = earlier["seconds"]
         report["first"] = report["first"] or earlier["first"]
         report["scenarios"] += [s for s in earlier["scenarios"] if s not in report["scenarios"]]
