@@ -94,7 +94,7 @@ Result<nlohmann::json> FilesystemCommand(const PlannedFault& f, const std::set<i
                                      "mounts, such as \"/output/*\" or \"*/pending/*\"");
     }
     c = {{"op", "error"},
-         {"pattern", p.value("pattern", "*")},
+         {"pattern", pattern},
          {"errno", p.contains("errno") ? p["errno"] : nlohmann::json("EIO")},
          {"count", p.value("count", int64_t{-1})},
          {"probability", p.value("probability", 1.0)}};

@@ -296,6 +296,7 @@ def main():
     catalogue = sorted(f for f in os.listdir(os.path.join(REPO, "tests", "mutants"))
                        if f.endswith(".patch"))
     mutants = [read_mutant(os.path.join(REPO, "tests", "mutants", f)) for f in catalogue]
+    order = {m["mutant"]: i for i, m in enumerate(mutants)}  # catalogue order, every mutant
     if args.check:
         for m in mutants:
             check = subprocess.run(["git", "apply", "--check", m["patch"]], cwd=REPO,
@@ -337,9 +338,7 @@ def main():
     earlier = load_earlier(out) if args.only else None
     if earlier:
         # A run of some mutants updates theirs in the earlier run's results.
-        names = {read_mutant(os.path.join(REPO, "tests", "mutants", f))["mutant"]
-                 for f in catalogue}
-        report["mutants"] = [r for r in earlier["mutants"] if r["mutant"] in names]
+        report["mutants"] = [r for r in earlier["mutants"] if r["mutant"] in order]
         report["seconds"] = earlier["seconds"]
         report["first"] = report["first"] or earlier["first"]
         report["scenarios"] += [s for s in earlier["scenarios"] if s not in report["scenarios"]]
@@ -350,7 +349,6 @@ def main():
         result["commit"] = report["commit"]
         report["mutants"] = [r for r in report["mutants"] if r["mutant"] != m["mutant"]]
         report["mutants"].append(result)
-        order = {os.path.basename(f)[3:-6]: i for i, f in enumerate(catalogue)}
         report["mutants"].sort(key=lambda r: order.get(r["mutant"], len(order)))
         report["seconds"] = round(spent + time.monotonic() - t0, 1)
         json.dump(report, open(out, "w"), indent=1)
