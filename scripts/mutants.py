@@ -322,13 +322,14 @@ def main():
     log(f"work directory {work} (build log, every run's store and JUnit file)")
     subprocess.run(["bash", os.path.join(REPO, "scripts", "setup-deps.sh")], check=True)
     t0 = time.monotonic()
-    src = prepare_copy(work)
-    log("building the unmutated copy")
-    build(src, work, "unmutated")
+    # What the copy holds, taken as it is made: the work tree may change during the run.
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
                            capture_output=True, text=True).stdout.strip()
+    src = prepare_copy(work)
+    log("building the unmutated copy")
+    build(src, work, "unmutated")
     report = {"date": datetime.date.today().isoformat(),
               "commit": commit + ("+changes" if dirty else ""), "first": args.first,
               "suite": args.suite, "smoke": [os.path.basename(s)[:-5] for s in smoke],
