@@ -108,12 +108,16 @@ Result<LogScan> ReadLog(const std::string& path) {
 Result<RecordLogWriter> RecordLogWriter::Open(const std::string& path, SyncPolicy policy) {
   std::optional<LogDamage> damage;
   uint64_t valid_end = 0;
-  if (PathExists(path)) {
+  const bool exists = PathExists(path);
+  if (exists) {
     ASSIGN_OR_RETURN(LogScan scan, ReadLog(path));
     damage = scan.damage;
     valid_end = scan.valid_end;
   }
   ASSIGN_OR_RETURN(AppendFile file, AppendFile::Open(path));
+  // A new file's name is durable only once its directory is synced: without this, a power
+  // loss takes back the whole log, however often its data was fsynced.
+  if (!exists) RETURN_IF_ERROR(FsyncDir(DirName(path)));
   if (file.size() != valid_end) RETURN_IF_ERROR(file.Truncate(valid_end));
   RecordLogWriter writer(std::move(file), policy);
   writer.recovered_damage_ = std::move(damage);

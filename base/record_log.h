@@ -68,7 +68,8 @@ struct SyncPolicy {
 };
 
 // RecordLogWriter appends frames to a log file, buffering in memory and fsyncing in batches.
-// Opening an existing log first cuts any torn or corrupt tail (reported by
+// Creating a log syncs its directory, so that the file itself survives a power loss. Opening
+// an existing log first cuts any torn or corrupt tail (reported by
 // recovered_damage()), so new records never hide behind garbage. offset() is the logical end
 // (buffered bytes included); synced_offset() is what has reached the disk.
 // Thread-compatible: one writer at a time.

@@ -1,6 +1,7 @@
 #include "base/test_util.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -23,6 +24,13 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // A failed test keeps its files (node logs, histories, stores), so that the failure can be
+  // explained after the fact, on a shared CI machine too.
+  if (::testing::UnitTest::GetInstance()->current_test_info() != nullptr &&
+      ::testing::Test::HasFailure()) {
+    std::fprintf(stderr, "kept %s: the test failed\n", path_.c_str());
+    return;
+  }
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }

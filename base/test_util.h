@@ -6,7 +6,8 @@
 
 namespace faultline {
 
-// A fresh directory under $TMPDIR (or /tmp) that is removed with the object. Tests only.
+// A fresh directory under $TMPDIR (or /tmp) that is removed with the object, unless the test
+// that owns it has failed: then it stays, and its path is printed. Tests only.
 class TempDir {
  public:
   TempDir();

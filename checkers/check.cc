@@ -52,6 +52,7 @@ CheckResult Check(const History& history, const CheckOptions& options) {
   r.seed = history.meta.seed;
   r.stats = StatsOf(history);
   r.failed_faults = history.failed_faults;
+  r.restores_went_back = history.restores_back;
 
   // The selection: the options', else the history's meta `checks`, else every checker.
   const std::optional<std::vector<std::string>>& checks =
@@ -63,6 +64,7 @@ CheckResult Check(const History& history, const CheckOptions& options) {
         selected[static_cast<size_t>(spec->id)] = true;
       } else {
         r.unknown_reasons.push_back("unknown checker \"" + name + "\" in the checks");
+        r.request_unjudgeable = true;
       }
     }
   }
@@ -94,6 +96,7 @@ CheckResult Check(const History& history, const CheckOptions& options) {
   }
 
   if (!r.mode) {
+    r.request_unjudgeable = true;
     r.unknown_reasons.push_back(
         history.meta.mode.empty()
             ? "the history names no mode (no meta line with \"mode\"); pass --mode"
@@ -161,6 +164,13 @@ std::string FormatSummary(const CheckResult& result) {
     std::string text = line;
     text.erase(text.find_last_not_of(' ') + 1);
     out += text + "\n";
+  }
+  for (const RestoreBackEvent& r : result.restores_went_back) {
+    out += "restore went back at " + FormatNanos(r.t) + ": to " +
+           (r.checkpoint == 0 ? std::string("scratch") : "chk-" + std::to_string(r.checkpoint)) +
+           ", past chk-" + std::to_string(r.newest) +
+           (r.rollback ? " (a rollback)" : " (a fallback past an unreadable checkpoint)") +
+           "; output committed since is replayed\n";
   }
   for (const std::string& reason : result.unknown_reasons) out += "unknown: " + reason + "\n";
   return out;

@@ -100,6 +100,30 @@ TEST(Verdict, AnAbortedRunIsUnknownAndSaysWhy) {
   EXPECT_EQ(r.unknown_reasons[0], "the run was aborted: the adapter said: ?");
 }
 
+// A run that never reached its end cannot show that something is missing, but two committed
+// copies, or committed output taken back, stand however it ended.
+TEST(Verdict, AnUnfinishedRunIsInvalidOnlyOnAnomaliesThatStandWithoutItsEnd) {
+  HistoryText h;
+  h.Meta("exactly-once").Input(1, 1, "a").Input(2, 2, "a").Output(3, 1, "a", 1);
+  h.Line("{\"t\":4,\"type\":\"phase\",\"phase\":\"aborted\",\"error\":\"the system halted\"}");
+  CheckResult missing = h.Check();  // id 2 is missing: it may have been on its way
+  EXPECT_EQ(missing.Figure("delivery.lost"), 1);
+  EXPECT_EQ(missing.verdict, Verdict::kUnknown);
+
+  HistoryText twice = h;
+  twice.Output(5, 1, "a", 1);
+  CheckResult duplicated = twice.Check();
+  EXPECT_EQ(duplicated.verdict, Verdict::kInvalid);
+  EXPECT_FALSE(duplicated.unknown_reasons.empty()) << "the reasons stay on record";
+  EXPECT_EQ(twice.Check({Mode::kAtLeastOnce}).verdict, Verdict::kUnknown)
+      << "an anomaly the mode allows makes no verdict";
+
+  HistoryText taken_back;
+  taken_back.Meta("exactly-once").Input(1, 1, "a").OutputFrom(2, 1, "a", 1, "seg-1");
+  taken_back.Retraction(3, "seg-1", 0).Phase(4, "quiesce");  // never reached a final read
+  EXPECT_EQ(taken_back.Check().verdict, Verdict::kInvalid);
+}
+
 TEST(Verdict, UnknownWithoutFinalReadOrMode) {
   HistoryText h;
   h.Meta("exactly-once").Input(1, 1, "a").Output(2, 1, "a", 1).Phase(3, "quiesce");

@@ -60,6 +60,21 @@ void ContextBuilder::AddSpan(int64_t from_t, int64_t until_t, nlohmann::json* ex
   if (after != cps.begin()) checkpoints["before"] = CheckpointJson(*(after - 1));
   if (after != cps.end()) checkpoints["after"] = CheckpointJson(*after);
   (*example)["checkpoints"] = std::move(checkpoints);
+  // A restore that went back past committed output explains the duplicates it replays.
+  nlohmann::json went_back = nlohmann::json::array();
+  for (const RestoreBackEvent& r : history_.restores_back) {
+    if (r.t < from_t || r.t > until_t) continue;
+    went_back.push_back(RestoreBackJson(r));
+  }
+  if (!went_back.empty()) (*example)["restores_went_back"] = std::move(went_back);
+}
+
+nlohmann::json RestoreBackJson(const RestoreBackEvent& r) {
+  return {
+      {"t", r.t},
+      {"checkpoint", r.checkpoint == 0 ? nlohmann::json(nullptr) : nlohmann::json(r.checkpoint)},
+      {"newest", r.newest},
+      {"rollback", r.rollback}};
 }
 
 std::string FormatNanos(int64_t ns) {

@@ -23,7 +23,8 @@ class ContextBuilder {
   void AddInput(uint32_t input, int64_t delivered_t, int64_t until_t,
                 nlohmann::json* example) const;
   // Adds "faults" and "checkpoints" for the span [from_t, until_t], for examples that have no
-  // single input (an output of an unknown id, a window).
+  // single input (an output of an unknown id, a window), and "restores_went_back" when a
+  // restore in the span went back past the newest checkpoint.
   void AddSpan(int64_t from_t, int64_t until_t, nlohmann::json* example) const;
 
   const std::string& KeyName(uint32_t key) const;
@@ -31,6 +32,9 @@ class ContextBuilder {
  private:
   const History& history_;
 };
+
+// A RestoreBackEvent as results.json shows it.
+nlohmann::json RestoreBackJson(const RestoreBackEvent& r);
 
 // Nanoseconds as seconds with millisecond precision, for human-readable summaries: "1.234 s".
 std::string FormatNanos(int64_t ns);

@@ -87,7 +87,7 @@ CheckerResult CheckDelivery(const History& history, const RecordIndex& index,
                {"unknown_missing", unknown_missing}};
   std::vector<std::pair<uint64_t, uint32_t>> orphans;
   for (uint32_t o = 0; o < outputs.size(); ++o) {
-    if (outputs[o].committed && index.InputOf(o) == kNoInput) orphans.push_back({outputs[o].id, o});
+    if (Survives(outputs[o]) && index.InputOf(o) == kNoInput) orphans.push_back({outputs[o].id, o});
   }
   for (uint32_t o : FirstLineOfEachKey(std::move(orphans))) {
     unexpected.Note([&] { return OrphanOutputExample(outputs[o], context); });
@@ -121,6 +121,23 @@ CheckerResult CheckVisibility(const History& history, const RecordIndex& index,
       nlohmann::json e = {
           {"id", outputs[o].id}, {"count", CountJson(outputs[o].count)}, {"t", outputs[o].t}};
       context.AddInput(in, index.delivered_times()[in], outputs[o].t, &e);
+      return e;
+    });
+  }
+  // Committed output taken back: a reader that consumed it saw what the system later denied.
+  Anomaly& retracted = *r.Find("retracted");
+  for (const RetractionEvent& back : history.retractions) {
+    if (back.window) continue;
+    retracted.Note([&] {
+      const OutputEvent& out = outputs[back.index];
+      uint32_t in = index.InputOf(back.index);
+      if (in == kNoInput) return OrphanOutputExample(out, context);
+      nlohmann::json e = {{"id", out.id},
+                          {"count", CountJson(out.count)},
+                          {"t", out.t},
+                          {"retracted_t", back.t},
+                          {"redelivered", !index.CommittedOutputs(in).empty()}};
+      context.AddInput(in, out.t, back.t, &e);
       return e;
     });
   }

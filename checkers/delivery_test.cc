@@ -126,5 +126,75 @@ TEST(Visibility, AbortedReadIsAPairSeenUncommittedThatNeverCommitted) {
   EXPECT_EQ(aborted->examples[1]["id"], 3);
 }
 
+// Committed output taken back is an exactly-once anomaly of its own, and delivery is judged on
+// what stayed: retracted and delivered again is no duplicate, retracted for good is lost.
+TEST(Visibility, RetractedOutputIsAnAnomalyAndNoLongerADelivery) {
+  HistoryText h;
+  h.Input(10, 1, "a").Input(11, 2, "a").Input(12, 3, "a").Input(13, 4, "b");
+  h.OutputFrom(20, 1, "a", 1, "committed/sink-0.log")
+      .OutputFrom(21, 2, "a", 2, "committed/sink-0.log");
+  h.OutputFrom(22, 3, "a", 3, "committed/sink-0.log")
+      .OutputFrom(23, 4, "b", 1, "committed/sink-1.log");
+  h.Retraction(30, "committed/sink-0.log", 1);          // ids 2 and 3 gone
+  h.OutputFrom(31, 2, "a", 2, "committed/sink-0.log");  // 2 comes back after the cut
+  h.Retraction(32, "committed/sink-9.log", 0);          // nothing was read from there: nothing lost
+  h.FinalRead(40);
+  CheckResult r = CheckCount(h);
+  EXPECT_EQ(r.Figure("visibility.retracted"), 2);
+  EXPECT_EQ(r.Figure("delivery.lost"), 1);  // id 3
+  EXPECT_EQ(r.Figure("delivery.duplicated"), 0);
+  const Anomaly* retracted = r.Find("visibility")->Find("retracted");
+  ASSERT_EQ(retracted->examples.size(), 2u);
+  EXPECT_EQ(retracted->examples[0]["id"], 2);
+  EXPECT_EQ(retracted->examples[0]["t"], 21);
+  EXPECT_EQ(retracted->examples[0]["retracted_t"], 30);
+  EXPECT_EQ(retracted->examples[0]["redelivered"], true);
+  EXPECT_EQ(retracted->examples[1]["id"], 3);
+  EXPECT_EQ(retracted->examples[1]["redelivered"], false);
+  EXPECT_EQ(r.verdict, Verdict::kInvalid);
+
+  // A second retraction counts on from where the first left the source.
+  HistoryText again = h;
+  again.Retraction(41, "committed/sink-0.log", 1);  // takes back the re-delivered 2
+  EXPECT_EQ(again.Check({Mode::kExactlyOnce}).Figure("visibility.retracted"), 3);
+
+  // Under at-least-once a retraction alone is allowed; the record it lost for good is not.
+  CheckResult alo = h.Check({Mode::kAtLeastOnce});
+  EXPECT_TRUE(alo.Find("visibility")->valid);
+  EXPECT_FALSE(alo.Find("delivery")->valid);
+}
+
+TEST(Visibility, ARetractionLineNeedsASourceAndAKeptCount) {
+  for (const char* bad :
+       {R"({"t":1,"type":"retraction","kept":0})", R"({"t":1,"type":"retraction","source":"s"})",
+        R"({"t":1,"type":"retraction","source":"s","kept":-1})",
+        R"({"t":1,"type":"retraction","source":3,"kept":0})"}) {
+    auto parsed = ParseHistory(std::string(bad) + "\n");
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("line 1"), std::string::npos)
+        << parsed.status().ToString();
+  }
+}
+
+// A restore past the newest checkpoint is listed, and explains the duplicates it replays.
+TEST(Delivery, ARestoreThatWentBackIsFlaggedBesideTheDuplicatesItCauses) {
+  HistoryText h;
+  h.Input(10, 1, "a").Output(20, 1, "a", 1);
+  h.Line(R"({"t":30,"type":"runtime","node":"coordinator","event":"restore-went-back",)"
+         R"("checkpoint":2,"newest":3,"rollback":false,"attempt":2})");
+  h.Output(40, 1, "a", 1).FinalRead(50);
+  CheckResult r = CheckCount(h);
+  ASSERT_EQ(r.restores_went_back.size(), 1u);
+  EXPECT_EQ(r.restores_went_back[0].checkpoint, 2);
+  EXPECT_EQ(r.restores_went_back[0].newest, 3);
+  EXPECT_FALSE(r.restores_went_back[0].rollback);
+  EXPECT_EQ(r.Figure("delivery.duplicated"), 1);
+  const nlohmann::json& e = r.Find("delivery")->Find("duplicated")->examples[0];
+  ASSERT_TRUE(e.contains("restores_went_back")) << e.dump();
+  EXPECT_EQ(e["restores_went_back"][0]["newest"], 3);
+  EXPECT_NE(FormatSummary(r).find("restore went back"), std::string::npos) << FormatSummary(r);
+  EXPECT_EQ(r.verdict, Verdict::kInvalid);
+}
+
 }  // namespace
 }  // namespace faultline::checkers

@@ -66,6 +66,10 @@ struct HistoryReader::Fields {
   const JsonMember* ack_t = nullptr;
   const JsonMember* system = nullptr;
   const JsonMember* checks = nullptr;
+  const JsonMember* source = nullptr;
+  const JsonMember* kept = nullptr;
+  const JsonMember* newest = nullptr;
+  const JsonMember* rollback = nullptr;
 
   void Set(std::string_view n, const JsonMember* m) {
     switch (n.size()) {
@@ -90,6 +94,8 @@ struct HistoryReader::Fields {
           mode = m;
         else if (Is(n, "seed"))
           seed = m;
+        else if (Is(n, "kept"))
+          kept = m;
         break;
       case 5:
         if (Is(n, "count"))
@@ -118,12 +124,18 @@ struct HistoryReader::Fields {
           system = m;
         else if (Is(n, "checks"))
           checks = m;
+        else if (Is(n, "source"))
+          source = m;
+        else if (Is(n, "newest"))
+          newest = m;
         break;
       case 8:
         if (Is(n, "scenario"))
           scenario = m;
         else if (Is(n, "fault_id"))
           fault_id = m;
+        else if (Is(n, "rollback"))
+          rollback = m;
         break;
       case 9:
         if (Is(n, "partition"))
@@ -147,6 +159,8 @@ struct HistoryReader::Fields {
 };
 
 namespace {
+
+constexpr uint32_t kWindowBit = 0x80000000u;  // in by_source_: the delivery is a window
 
 Status Missing(std::string_view type, const char* name) {
   return Status::Corruption(std::string(type) + " line has no \"" + name + "\"");
@@ -462,7 +476,8 @@ Status HistoryReader::ParseOutput(const Fields& f) {
     history_.end_t = std::max(history_.end_t, e.t);
     history_.counted_outputs += e.count != kNoCount;
     history_.outputs.push_back(e);
-    return Status::Ok();
+    return e.committed ? NoteSource(f.source, static_cast<uint32_t>(history_.outputs.size() - 1))
+                       : Status::Ok();
   }
   constexpr std::string_view type = "output";
   RETURN_IF_ERROR(GetInt(f.t, type, "t", &e.t));
@@ -470,6 +485,46 @@ Status HistoryReader::ParseOutput(const Fields& f) {
   if (!Absent(f.count)) RETURN_IF_ERROR(GetInt(f.count, type, "count", &e.count));
   if (f.key != nullptr) RETURN_IF_ERROR(GetKey(f.key, type, &e.key));
   return GetCommitted(f.committed, type, &e.committed);
+}
+
+Status HistoryReader::NoteSource(const JsonMember* source, uint32_t delivery) {
+  if (Absent(source)) return Status::Ok();
+  if (source->kind != JsonMember::Kind::kString) {
+    return Status::Corruption("\"source\" must be a string");
+  }
+  std::string_view name = source->raw;
+  std::string decoded;
+  if (source->escaped) {
+    decoded = Text(source, &scratch_);
+    name = decoded;
+  }
+  if (last_source_list_ == nullptr || name != last_source_) {
+    last_source_ = name;
+    last_source_list_ = &by_source_[last_source_];
+  }
+  last_source_list_->push_back(delivery);
+  return Status::Ok();
+}
+
+Status HistoryReader::ParseRetraction(const Fields& f, int64_t t) {
+  constexpr std::string_view type = "retraction";
+  std::string source;
+  int64_t kept = 0;
+  RETURN_IF_ERROR(GetString(f.source, type, "source", &scratch_, &source));
+  RETURN_IF_ERROR(GetInt(f.kept, type, "kept", &kept));
+  if (kept < 0) return Mistyped(type, "kept", "a non-negative integer");
+  auto it = by_source_.find(source);
+  if (it == by_source_.end()) return Status::Ok();  // nothing seen from there: nothing lost
+  std::vector<uint32_t>& seen = it->second;
+  for (size_t k = static_cast<size_t>(kept); k < seen.size(); ++k) {
+    const bool window = (seen[k] & kWindowBit) != 0;
+    const uint32_t index = seen[k] & ~kWindowBit;
+    (window ? history_.windows[index].retracted : history_.outputs[index].retracted) = true;
+    history_.retractions.push_back({t, index, window});
+  }
+  // Deliveries from `source` after this line count on from the first `kept`.
+  if (seen.size() > static_cast<size_t>(kept)) seen.resize(static_cast<size_t>(kept));
+  return Status::Ok();
 }
 
 Status HistoryReader::ParseFields(const Fields& f) {
@@ -484,7 +539,8 @@ Status HistoryReader::ParseFields(const Fields& f) {
   History& h = history_;
   int64_t t = 0;
   if (type != "meta") {
-    if (type != "window" && type != "fault" && type != "runtime" && type != "phase") {
+    if (type != "window" && type != "fault" && type != "runtime" && type != "phase" &&
+        type != "retraction") {
       return Status::Ok();  // an unknown type: ignored
     }
     RETURN_IF_ERROR(GetInt(f.t, type, "t", &t));
@@ -498,6 +554,10 @@ Status HistoryReader::ParseFields(const Fields& f) {
     RETURN_IF_ERROR(GetInt(f.count, type, "count", &e.count));
     RETURN_IF_ERROR(GetCommitted(f.committed, type, &e.committed));
     h.windows.push_back(e);
+    if (e.committed) {
+      RETURN_IF_ERROR(
+          NoteSource(f.source, static_cast<uint32_t>(h.windows.size() - 1) | kWindowBit));
+    }
   } else if (type == "fault") {
     std::string phase;
     RETURN_IF_ERROR(GetString(f.phase, type, "phase", &scratch_, &phase));
@@ -515,12 +575,21 @@ Status HistoryReader::ParseFields(const Fields& f) {
       h.failed_faults.push_back(
           {t, std::move(edge.fault), std::move(edge.target), Text(f.error, &scratch_)});
     }
+  } else if (type == "retraction") {
+    RETURN_IF_ERROR(ParseRetraction(f, t));
   } else if (type == "runtime") {
     std::string event = Text(f.event, &scratch_);
     if (event == "checkpoint-completed" && f.checkpoint != nullptr) {
       int64_t id;
       RETURN_IF_ERROR(GetInt(f.checkpoint, type, "checkpoint", &id));
       h.checkpoints.push_back({t, id});
+    } else if (event == "restore-went-back") {
+      RestoreBackEvent back{t, 0, 0,
+                            f.rollback != nullptr && f.rollback->kind == JsonMember::Kind::kTrue};
+      if (!Absent(f.checkpoint))
+        RETURN_IF_ERROR(GetInt(f.checkpoint, type, "checkpoint", &back.checkpoint));
+      RETURN_IF_ERROR(GetInt(f.newest, type, "newest", &back.newest));
+      h.restores_back.push_back(back);
     }
   } else if (type == "phase") {
     std::string phase;

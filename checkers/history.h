@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/mode.h"
@@ -57,6 +58,7 @@ struct OutputEvent {
   int64_t count;  // kNoCount when the line has none
   uint32_t key;   // kNoKey when the line names none
   bool committed;
+  bool retracted = false;  // committed, then taken back (a `retraction` line)
 };
 
 struct WindowEvent {
@@ -66,6 +68,7 @@ struct WindowEvent {
   int64_t count;
   uint32_t key;
   bool committed;
+  bool retracted = false;  // committed, then taken back (a `retraction` line)
 };
 
 // A fault line with `"phase": "failed"`: an injection that did not take effect. Never an
@@ -80,6 +83,24 @@ struct FailedFault {
 struct CheckpointEvent {
   int64_t t;
   int64_t id;
+};
+
+// A committed delivery that the system took back (its `source` lost it): history.outputs or
+// history.windows[index], retracted at `t`.
+struct RetractionEvent {
+  int64_t t;
+  uint32_t index;
+  bool window;
+};
+
+// A restore that went back past the newest completed checkpoint (the runtime's
+// `restore-went-back`): a fallback past an unreadable checkpoint, or an explicit rollback.
+// Output committed after `checkpoint` stays, and the replay emits it again.
+struct RestoreBackEvent {
+  int64_t t;
+  int64_t checkpoint;  // restored from; 0: from scratch
+  int64_t newest;
+  bool rollback;
 };
 
 struct PhaseEvent {
@@ -112,18 +133,20 @@ struct History {
   HistoryMeta meta;
   std::vector<std::string> keys;  // interned key names
   std::vector<InputEvent> inputs;
-  std::vector<SendError> send_errors;        // by input index
-  std::vector<OutputEvent> outputs;          // committed and uncommitted, in line order
-  std::vector<WindowEvent> windows;          // committed and uncommitted, in line order
-  std::vector<FaultInterval> faults;         // sorted by begin (PairFaultEdges)
-  std::vector<FailedFault> failed_faults;    // in line order
-  std::vector<CheckpointEvent> checkpoints;  // completed checkpoints, sorted by t
-  std::vector<PhaseEvent> phases;            // in line order
-  uint64_t lines = 0;                        // lines read, blank ones included
-  uint64_t counted_outputs = 0;              // output lines that carry a `count`
-  uint64_t failed_sends = 0;                 // input lines with status `fail`
-  uint64_t unknown_sends = 0;                // input lines with status `unknown`
-  int64_t end_t = 0;                         // the largest `t` of any line
+  std::vector<SendError> send_errors;           // by input index
+  std::vector<OutputEvent> outputs;             // committed and uncommitted, in line order
+  std::vector<WindowEvent> windows;             // committed and uncommitted, in line order
+  std::vector<FaultInterval> faults;            // sorted by begin (PairFaultEdges)
+  std::vector<FailedFault> failed_faults;       // in line order
+  std::vector<CheckpointEvent> checkpoints;     // completed checkpoints, sorted by t
+  std::vector<PhaseEvent> phases;               // in line order
+  std::vector<RetractionEvent> retractions;     // in line order
+  std::vector<RestoreBackEvent> restores_back;  // in line order
+  uint64_t lines = 0;                           // lines read, blank ones included
+  uint64_t counted_outputs = 0;                 // output lines that carry a `count`
+  uint64_t failed_sends = 0;                    // input lines with status `fail`
+  uint64_t unknown_sends = 0;                   // input lines with status `unknown`
+  int64_t end_t = 0;                            // the largest `t` of any line
 
   bool HasPhase(std::string_view phase) const;
 };
@@ -157,6 +180,14 @@ class HistoryReader {
   bool KeyOf(const JsonMember* m, uint32_t* out);
   Status GetKey(const JsonMember* m, std::string_view type, uint32_t* out);
   uint32_t InternKey(std::string_view key);
+  Status NoteSource(const JsonMember* source, uint32_t delivery);
+  Status ParseRetraction(const Fields& f, int64_t t);
+
+  // Committed deliveries by `source`, in line order (bit 31: a window), so that a retraction
+  // can name the ones it takes back. The last source looked up is cached: lines come in runs.
+  std::unordered_map<std::string, std::vector<uint32_t>> by_source_;
+  std::string last_source_;
+  std::vector<uint32_t>* last_source_list_ = nullptr;
 
   History history_;
   std::string pending_;                 // an incomplete last line carried between Feed() calls

@@ -101,14 +101,14 @@ RecordIndex::RecordIndex(const History& history)
   for (size_t o = 0; o < outputs.size(); ++o) {
     uint32_t in = ids_.Find(outputs[o].id);
     output_input_[o] = in;
-    if (in != kNoInput && outputs[o].committed) ++starts_[in + 1];
+    if (in != kNoInput && Survives(outputs[o])) ++starts_[in + 1];
   }
   for (size_t i = 1; i < starts_.size(); ++i) starts_[i] += starts_[i - 1];
   committed_.resize(starts_.back());
   std::vector<uint32_t> fill(starts_.begin(), starts_.end() - 1);
   for (uint32_t o = 0; o < outputs.size(); ++o) {
     uint32_t in = output_input_[o];
-    if (in != kNoInput && outputs[o].committed) committed_[fill[in]++] = o;
+    if (in != kNoInput && Survives(outputs[o])) committed_[fill[in]++] = o;
   }
   fill = {};
 

@@ -43,6 +43,9 @@ class IdIndex {
   std::vector<uint8_t> flags_;  // per input: kRepeat, and the id's SendStatus
 };
 
+// A committed output that is still there: delivery is judged on the output that stayed.
+inline bool Survives(const OutputEvent& o) { return o.committed && !o.retracted; }
+
 // RecordIndex relates the outputs of the count and delivery jobs to their inputs: which input
 // each output belongs to, each input's committed outputs, and which committed output first
 // showed each distinct (id, count) pair in observation order (by `t`, then line order; outputs
@@ -55,7 +58,7 @@ class RecordIndex {
   const IdIndex& ids() const { return ids_; }
   // The canonical input of output `o`'s id, or kNoInput (an id never input).
   uint32_t InputOf(size_t o) const { return output_input_[o]; }
-  // Indices of the committed outputs of `input`, in line order.
+  // Indices of the committed outputs of `input` that were not retracted, in line order.
   std::span<const uint32_t> CommittedOutputs(uint32_t input) const {
     return {committed_.data() + starts_[input], committed_.data() + starts_[input + 1]};
   }

@@ -76,7 +76,11 @@ CheckerSpec Describe(CheckerId id) {
     case CheckerId::kWindows:
       return {id, "windows", {"mismatched"}, {kWindow}, RunWindows};
     case CheckerId::kVisibility:
-      return {id, "visibility", {"aborted-reads"}, {kCount, kWindow, kDelivery}, RunVisibility};
+      return {id,
+              "visibility",
+              {"aborted-reads", "retracted"},
+              {kCount, kWindow, kDelivery},
+              RunVisibility};
     case CheckerId::kAvailability:
       return {id, "availability", {}, {kCount, kWindow, kDelivery}, RunAvailability};
   }

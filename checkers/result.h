@@ -98,10 +98,15 @@ struct CheckResult {
   std::string system;  // the meta line's `system`; "" when it names none
   std::optional<uint64_t> seed;
   std::vector<std::string> unknown_reasons;  // why the verdict is unknown
+  // Some of those reasons are about the request, not the run (no mode, an unknown checker):
+  // then nothing found decides the verdict.
+  bool request_unjudgeable = false;
   HistoryStats stats;
   std::vector<FailedFault> failed_faults;  // injections that did not take effect
-  std::vector<CheckerResult> checkers;     // delivery, state, order, windows, visibility,
-                                           // availability
+  // Restores past the newest checkpoint: a fallback or a rollback; their replay duplicates.
+  std::vector<RestoreBackEvent> restores_went_back;
+  std::vector<CheckerResult> checkers;  // delivery, state, order, windows, visibility,
+                                        // availability
 
   const CheckerResult* Find(std::string_view checker) const;
   // A figure by its dotted name ("delivery.lost", "state.count-repeat"); 0 when absent.

@@ -1,6 +1,7 @@
 #include "checkers/results_json.h"
 
 #include "base/file.h"
+#include "checkers/context.h"
 
 namespace faultline::checkers {
 
@@ -37,6 +38,10 @@ nlohmann::json ResultsToJson(const CheckResult& result, const std::string& histo
         {{"t", f.t}, {"fault", f.fault}, {"target", f.target}, {"error", f.error}});
   }
   j["failed_faults"] = std::move(failed_faults);
+  nlohmann::json went_back = nlohmann::json::array();
+  for (const RestoreBackEvent& r : result.restores_went_back)
+    went_back.push_back(RestoreBackJson(r));
+  j["restores_went_back"] = std::move(went_back);
   nlohmann::json checkers = nlohmann::json::object();
   for (const CheckerResult& c : result.checkers) {
     nlohmann::json cj = {{"valid", c.valid},

@@ -54,6 +54,16 @@ class HistoryText {
     return Line(Head(t, "output") + ",\"id\":" + std::to_string(id) + Key(key) +
                 ",\"count\":" + std::to_string(count) + Committed(committed));
   }
+  // A committed output read from `source` (a segment file), which a Retraction can take back.
+  HistoryText& OutputFrom(int64_t t, uint64_t id, std::string_view key, int64_t count,
+                          std::string_view source) {
+    return Line(Head(t, "output") + ",\"id\":" + std::to_string(id) + Key(key) + ",\"count\":" +
+                std::to_string(count) + ",\"source\":\"" + std::string(source) + "\"}");
+  }
+  HistoryText& Retraction(int64_t t, std::string_view source, int64_t kept) {
+    return Line(Head(t, "retraction") + ",\"source\":\"" + std::string(source) +
+                "\",\"kept\":" + std::to_string(kept) + "}");
+  }
   HistoryText& Window(int64_t t, std::string_view key, int64_t start, int64_t end, int64_t count,
                       bool committed = true) {
     return Line(Head(t, "window") + Key(key) + ",\"start\":" + std::to_string(start) + ",\"end\":" +

@@ -54,14 +54,36 @@ void JudgeChecker(std::optional<Mode> mode, CheckerResult* c) {
   }
 }
 
+bool NeedsACompleteRun(const CheckerResult& c, const Anomaly& a) {
+  switch (c.id) {
+    case CheckerId::kDelivery:
+      return a.name == "lost";
+    case CheckerId::kState:
+      return a.name == "count-gap";
+    case CheckerId::kWindows:
+      return true;  // a missing or undercounted window may still have been on its way
+    case CheckerId::kVisibility:
+      return a.name == "aborted-reads";
+    case CheckerId::kOrder:
+    case CheckerId::kAvailability:
+      return false;
+  }
+  return true;
+}
+
 void DecideVerdict(CheckResult* r) {
   bool valid = true;
+  bool definitely_invalid = false;
   for (CheckerResult& c : r->checkers) {
     JudgeChecker(r->mode, &c);
     valid = valid && c.valid;
+    for (const Anomaly& a : c.anomalies) {
+      definitely_invalid = definitely_invalid || (a.fails && !NeedsACompleteRun(c, a));
+    }
   }
   if (!r->unknown_reasons.empty()) {
-    r->verdict = Verdict::kUnknown;
+    r->verdict =
+        definitely_invalid && !r->request_unjudgeable ? Verdict::kInvalid : Verdict::kUnknown;
   } else {
     r->verdict = valid ? Verdict::kValid : Verdict::kInvalid;
   }

@@ -26,8 +26,17 @@ bool AnomalyFails(std::optional<Mode> mode, const CheckerResult& c, const Anomal
 // not applicable or not selected has no failing anomaly and is valid.
 void JudgeChecker(std::optional<Mode> mode, CheckerResult* c);
 
-// Judges every checker of `r` under r->mode and sets r->verdict: kUnknown when
-// r->unknown_reasons is not empty, else kInvalid when any checker is invalid, else kValid.
+// Whether anomaly `a` of checker `c` can only be judged on a run that reached its end: a
+// record is lost, a count has a gap, a window is off or a read aborted only if nothing more
+// was to come. The others (two committed copies, committed output taken back, a count
+// applied twice, ...) stand however the run ended.
+bool NeedsACompleteRun(const CheckerResult& c, const Anomaly& a);
+
+// Judges every checker of `r` under r->mode and sets r->verdict. A run that could not be
+// judged to its end (r->unknown_reasons not empty) is kInvalid when an anomaly that stands
+// however the run ended fails it, else kUnknown; always kUnknown when the request itself
+// cannot be judged (r->request_unjudgeable: no mode, an unknown checker). Any other run is
+// kInvalid when any checker is invalid, else kValid.
 void DecideVerdict(CheckResult* r);
 
 // `faultline check`'s exit status: 0 valid, 1 invalid, 2 unknown.

@@ -106,10 +106,10 @@ WindowTable::WindowTable(const History& history, const IdIndex& ids)
   for (uint32_t l = 0; l < history.windows.size(); ++l) {
     const WindowEvent& r = history.windows[l];
     Window& w = windows_[find_or_add(r.key, r.start, r.end)];
-    if (r.committed) {
+    if (r.committed && !r.retracted) {  // a retracted result is not in the output any more
       w.committed.push_back(l);
       w.delivered_t = std::min(w.delivered_t, r.t);
-    } else {
+    } else if (!r.committed) {
       w.uncommitted.push_back(l);
     }
   }
@@ -241,6 +241,21 @@ CheckerResult CheckWindowVisibility(const History& history, const WindowTable& t
         return e;
       });
     }
+  }
+  Anomaly& retracted = *r.Find("retracted");
+  for (const RetractionEvent& back : history.retractions) {
+    if (!back.window) continue;
+    retracted.Note([&] {
+      const WindowEvent& result = history.windows[back.index];
+      nlohmann::json e = {{"key", context.KeyName(result.key)},
+                          {"start", result.start},
+                          {"end", result.end},
+                          {"count", result.count},
+                          {"t", result.t},
+                          {"retracted_t", back.t}};
+      context.AddSpan(result.t, back.t, &e);
+      return e;
+    });
   }
   return r;
 }

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/record_log.h"
 #include "base/test_util.h"
 #include "faultfs/control.h"
 
@@ -108,6 +109,31 @@ TEST(FaultFsMount, LoseUnsyncedTakesBackExactlyWhatTheGroupDidNotSync) {
   // Read through the mount: no page cache may still hold what was lost.
   EXPECT_EQ(*ReadFileToString(m.mnt() + "/durable"), "synced");
   EXPECT_FALSE(PathExists(m.mnt() + "/fresh"));
+}
+
+// A record log synced after its first append survives a power loss: the file's name is made
+// durable when the log is created, not just its data.
+TEST(FaultFsMount, ASyncedRecordLogSurvivesLosingWhatWasNotSynced) {
+  SKIP_WITHOUT_FUSE();
+  Mount m;
+  ASSERT_TRUE(m.up()) << m.log();
+  ASSERT_TRUE(CreateDirs(m.mnt() + "/logs").ok());
+  const std::string path = m.mnt() + "/logs/sink-0.log";
+  {
+    auto writer = RecordLogWriter::Open(path);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    ASSERT_TRUE(writer->Append("kept").ok());
+    ASSERT_TRUE(writer->Sync().ok());
+    ASSERT_TRUE(writer->Append("volatile").ok());
+    ASSERT_TRUE(writer->Flush().ok());
+  }
+  auto lost = CallControl(m.socket(), {{"op", "lose-unsynced"}, {"pgids", {::getpgid(0)}}},
+                          Deadline::AfterMillis(2000));
+  ASSERT_TRUE(lost.ok()) << lost.status().ToString();
+  auto scan = ReadLog(path);
+  ASSERT_TRUE(scan.ok()) << "the synced log is gone: " << scan.status().ToString();
+  ASSERT_EQ(scan->records.size(), 1u);
+  EXPECT_EQ(scan->records[0].payload, "kept");
 }
 
 TEST(FaultFsMount, InjectedErrorsReachTheCaller) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace faultline::harness {
@@ -16,13 +17,15 @@ class DeliveryLedger {
  public:
   void Acknowledged(uint64_t id);
   void Delivered(uint64_t id);
+  // A delivery of `id` was taken back (a retraction): it counts until none is left.
+  void Retracted(uint64_t id);
   int64_t acknowledged_delivered() const;
 
  private:
   mutable std::mutex mu_;
-  std::unordered_set<uint64_t> acknowledged_;  // guarded by mu_
-  std::unordered_set<uint64_t> delivered_;     // guarded by mu_
-  int64_t both_ = 0;                           // guarded by mu_
+  std::unordered_set<uint64_t> acknowledged_;        // guarded by mu_
+  std::unordered_map<uint64_t, int64_t> delivered_;  // deliveries standing; guarded by mu_
+  int64_t both_ = 0;                                 // guarded by mu_
 };
 
 }  // namespace faultline::harness

@@ -19,5 +19,21 @@ TEST(DeliveryLedger, CountsAcknowledgedSendsDeliveredInEitherOrder) {
   EXPECT_EQ(l.acknowledged_delivered(), 3);
 }
 
+TEST(DeliveryLedger, ARetractedDeliveryCountsUntilNoCopyIsLeft) {
+  DeliveryLedger l;
+  l.Acknowledged(1);
+  l.Delivered(1);
+  l.Delivered(1);  // a duplicate
+  l.Retracted(1);  // one copy taken back: still delivered
+  EXPECT_EQ(l.acknowledged_delivered(), 1);
+  l.Retracted(1);  // none left: on its way again
+  EXPECT_EQ(l.acknowledged_delivered(), 0);
+  l.Retracted(1);  // more retractions than deliveries change nothing
+  l.Retracted(7);
+  EXPECT_EQ(l.acknowledged_delivered(), 0);
+  l.Delivered(1);  // the replay
+  EXPECT_EQ(l.acknowledged_delivered(), 1);
+}
+
 }  // namespace
 }  // namespace faultline::harness

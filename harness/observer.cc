@@ -1,5 +1,7 @@
 #include "harness/observer.h"
 
+#include <algorithm>
+
 #include "base/clock.h"
 
 namespace faultline::harness {
@@ -40,6 +42,16 @@ Status Observer::PollOnce() {
 
 void Observer::Record(const systems::Delivery& d) {
   nlohmann::json j;
+  if (d.kind == systems::Delivery::Kind::kRetraction) {
+    history_->Write({{"type", "retraction"}, {"source", d.source}, {"kept", d.kept}});
+    auto it = ids_by_source_.find(d.source);
+    if (it == ids_by_source_.end()) return;
+    std::vector<uint64_t>& ids = it->second;
+    const size_t kept = static_cast<size_t>(std::max<int64_t>(d.kept, 0));
+    for (size_t k = kept; k < ids.size(); ++k) ledger_->Retracted(ids[k]);
+    if (ids.size() > kept) ids.resize(kept);
+    return;
+  }
   if (d.kind == systems::Delivery::Kind::kWindow) {
     j = {{"type", "window"},
          {"key", d.key},
@@ -56,7 +68,10 @@ void Observer::Record(const systems::Delivery& d) {
   history_->Write(std::move(j));
   if (d.committed) {
     ++committed_seen_;
-    if (d.kind == systems::Delivery::Kind::kRecord) ledger_->Delivered(d.id);
+    if (d.kind == systems::Delivery::Kind::kRecord) {
+      ledger_->Delivered(d.id);
+      if (!d.source.empty()) ids_by_source_[d.source].push_back(d.id);
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -15,9 +16,9 @@ namespace faultline::harness {
 
 // Observer polls the system's Reader and records every delivery in the history the first time
 // it is seen (an `output` or `window` line, committed or, when the reader was opened with the
-// uncommitted view, not yet). It counts what it has seen so that the system can tell when
-// output stops growing. Runs on its own thread between Start() and Stop(); FinalRead() must be
-// called after Stop(). Thread-safe accessors.
+// uncommitted view, not yet), and every retraction (a `retraction` line). It counts what it has
+// seen so that the system can tell when output stops growing. Runs on its own thread between
+// Start() and Stop(); FinalRead() must be called after Stop(). Thread-safe accessors.
 class Observer {
  public:
   // Every committed record delivery is also told to `ledger`.
@@ -45,6 +46,9 @@ class Observer {
   std::atomic<int64_t> committed_seen_{0};
   DeliveryLedger* ledger_;
   std::vector<systems::Delivery> batch_;  // the polling thread's
+  // The ids of committed record deliveries by source, in order, so that a retraction can tell
+  // the ledger which ids it took back. The polling thread's.
+  std::unordered_map<std::string, std::vector<uint64_t>> ids_by_source_;
   Status status_;
 };
 

@@ -230,15 +230,20 @@ class ModeRun {
 
     if (aborted.empty()) {
       Phase("quiesce");
+      std::optional<std::string> halted;
       bool quiet = PollUntil(
           [&] {
-            return observer.stopped() ||
-                   system_->Quiescent({generator.acknowledged(), ledger.acknowledged_delivered(),
-                                       observer.committed_seen()});
+            if (observer.stopped()) return true;
+            bool q = system_->Quiescent({generator.acknowledged(), ledger.acknowledged_delivered(),
+                                         observer.committed_seen()});
+            halted = system_->Halted();
+            return q || halted.has_value();
           },
           Deadline::AfterMillis(static_cast<int64_t>(s_.quiesce_timeout_s * 1000)), 100);
       Status observed = observer.Stop();
-      if (observed.ok() && quiet) {
+      if (halted) {
+        aborted = "the system halted: " + *halted;
+      } else if (observed.ok() && quiet) {
         Phase("final-read");
         observed = observer.FinalRead();
       } else if (observed.ok()) {

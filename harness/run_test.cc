@@ -24,9 +24,11 @@ using systems::SendStatus;
 
 struct FakeOptions {
   std::vector<std::string> node_argv = {"/bin/sleep", "60"};
-  uint64_t lost_id = UINT64_MAX;    // an ok send the system never delivers
-  uint64_t broken_id = UINT64_MAX;  // the client breaks (a Status error) at this send
-  bool never_ready = false;         // Ready() never says yes: only a node's exit ends the wait
+  uint64_t lost_id = UINT64_MAX;       // an ok send the system never delivers
+  uint64_t broken_id = UINT64_MAX;     // the client breaks (a Status error) at this send
+  bool never_ready = false;            // Ready() never says yes: only a node's exit ends the wait
+  uint64_t retracted_id = UINT64_MAX;  // delivered, then taken back for good
+  const char* halted = nullptr;        // the system halts at the quiesce, saying this
 };
 
 // What the client sends and the reader delivers.
@@ -67,6 +69,7 @@ class FakeClient : public systems::Client {
       Delivery d;
       d.id = r.id;
       d.key = r.key;
+      if (r.id == options_.retracted_id) d.source = "fake-retracted";
       pipe_->pending.push_back(std::move(d));
     }
     return out;
@@ -77,12 +80,24 @@ class FakeClient : public systems::Client {
   FakeOptions options_;
 };
 
+// Delivers what the client put in the pipe; a delivery from "fake-retracted" is taken back by
+// the next poll.
 class FakeReader : public systems::Reader {
  public:
   explicit FakeReader(Pipe* pipe) : pipe_(pipe) {}
   Status Poll(std::vector<Delivery>* out) override {
     std::lock_guard<std::mutex> lock(pipe_->mu);
-    for (Delivery& d : pipe_->pending) out->push_back(std::move(d));
+    if (retract_next_) {
+      Delivery back;
+      back.kind = Delivery::Kind::kRetraction;
+      back.source = "fake-retracted";
+      out->push_back(std::move(back));
+      retract_next_ = false;
+    }
+    for (Delivery& d : pipe_->pending) {
+      retract_next_ = retract_next_ || d.source == "fake-retracted";
+      out->push_back(std::move(d));
+    }
     pipe_->delivered += static_cast<int64_t>(pipe_->pending.size());
     pipe_->pending.clear();
     return Status::Ok();
@@ -90,6 +105,7 @@ class FakeReader : public systems::Reader {
 
  private:
   Pipe* pipe_;
+  bool retract_next_ = false;
 };
 
 // Two "server" nodes as real processes, no failpoints, plain record delivery.
@@ -118,8 +134,13 @@ class FakeSystem : public systems::System {
     return std::unique_ptr<systems::Reader>(new FakeReader(&pipe_));
   }
   bool Quiescent(const systems::DeliveryProgress& progress) override {
+    if (options_.halted != nullptr) return false;
     std::lock_guard<std::mutex> lock(pipe_.mu);
     return pipe_.pending.empty() && progress.committed_seen == pipe_.delivered;
+  }
+  std::optional<std::string> Halted() override {
+    if (options_.halted == nullptr) return std::nullopt;
+    return std::string(options_.halted);
   }
 
  private:
@@ -218,6 +239,35 @@ TEST_F(FakeSystemRun, AClientThatBreaksMakesTheRunUnknownAndSaysWhy) {
             std::string::npos)
       << results.dump(2);
   EXPECT_LT(Lines(o, "input").size(), 200u) << "generation stops when the client breaks";
+}
+
+TEST_F(FakeSystemRun, ASystemThatHaltsMakesTheRunUnknownAndSaysWhy) {
+  auto outcomes = Run(nlohmann::json::object(), {.halted = "the job failed: chk-3 is unreadable"});
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status().ToString();
+  const RunOutcome& o = (*outcomes)[0];
+  EXPECT_EQ(o.verdict, checkers::Verdict::kUnknown) << o.summary;
+  nlohmann::json results = Results(o);
+  ASSERT_EQ(results["unknown_reasons"].size(), 1u) << results.dump(2);
+  EXPECT_NE(results["unknown_reasons"][0].get<std::string>().find(
+                "the system halted: the job failed: chk-3 is unreadable"),
+            std::string::npos)
+      << results.dump(2);
+  for (const auto& phase : Lines(o, "phase")) EXPECT_NE(phase["phase"], "final-read");
+}
+
+TEST_F(FakeSystemRun, CommittedOutputTakenBackIsRetractedAndLost) {
+  auto outcomes = Run(nlohmann::json::object(), {.retracted_id = 12});  // an ok send
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status().ToString();
+  const RunOutcome& o = (*outcomes)[0];
+  EXPECT_EQ(o.verdict, checkers::Verdict::kInvalid) << o.summary;
+  auto retractions = Lines(o, "retraction");
+  ASSERT_EQ(retractions.size(), 1u);
+  EXPECT_EQ(retractions[0]["source"], "fake-retracted");
+  EXPECT_EQ(retractions[0]["kept"], 0);
+  nlohmann::json results = Results(o);
+  EXPECT_EQ(results["checkers"]["visibility"]["retracted"], 1) << results.dump(2);
+  EXPECT_EQ(results["checkers"]["visibility"]["examples"]["retracted"][0]["id"], 12);
+  EXPECT_EQ(results["checkers"]["delivery"]["lost"], 1) << results.dump(2);
 }
 
 TEST_F(FakeSystemRun, ANodeThatCannotStartIsAHarnessError) {

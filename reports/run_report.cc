@@ -189,6 +189,28 @@ std::string FailedFaultsSection(const RunData& run) {
   return out + "</table>\n";
 }
 
+// Restores that went back past the newest checkpoint: what they replay shows up again.
+std::string RestoresWentBackSection(const RunData& run) {
+  const nlohmann::json went_back = run.results.value("restores_went_back", nlohmann::json::array());
+  if (!went_back.is_array() || went_back.empty()) return "";
+  std::string out =
+      "<h2>Restores that went back past committed output</h2>\n<p>Committed output stays "
+      "committed; the job replays what came after the restored checkpoint, so that output "
+      "shows up again as duplicates.</p>\n<table class=\"went-back\"><tr><th>at</th><th>restored"
+      "</th><th>newest completed</th><th>why</th></tr>\n";
+  for (const nlohmann::json& r : went_back) {
+    const nlohmann::json chk = r.value("checkpoint", nlohmann::json());
+    out += "<tr><td class=\"num\">" +
+           HtmlEscape(Seconds(static_cast<double>(r.value("t", int64_t{0})))) + "</td><td>" +
+           (chk.is_number() ? "chk-" + chk.dump() : std::string("nothing (from scratch)")) +
+           "</td><td>chk-" + HtmlEscape(Plain(r.value("newest", nlohmann::json()))) + "</td><td>" +
+           (r.value("rollback", false) ? "rollback (--restore)"
+                                       : "fallback past an unreadable checkpoint") +
+           "</td></tr>\n";
+  }
+  return out + "</table>\n";
+}
+
 std::string AvailabilitySection(const RunData& run) {
   const nlohmann::json& a = run.results.value("checkers", nlohmann::json::object())
                                 .value("availability", nlohmann::json::object());
@@ -563,6 +585,7 @@ std::string RenderRunReport(const RunData& run) {
   }
   out += AnomalySection(run);
   out += FailedFaultsSection(run);
+  out += RestoresWentBackSection(run);
   TimeAxis axis;
   axis.end_s = RunSeconds(run);
   out +=

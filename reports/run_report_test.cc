@@ -160,6 +160,18 @@ TEST(RunReport, ValidRunHasNoAnomalyRows) {
   EXPECT_GE(CountOf(html, "<polyline class=\"series s-input\""), 1);
 }
 
+TEST(RunReport, ARestoreThatWentBackIsShownAndItsAbsenceIsNot) {
+  HistoryText h;
+  h.Meta("exactly-once").Input(10, 1, "k0").Output(20, 1, "k0", 1);
+  h.Line(R"({"t":30,"type":"runtime","node":"coordinator","event":"restore-went-back",)"
+         R"("checkpoint":4,"newest":6,"rollback":true,"attempt":3})");
+  h.Output(40, 1, "k0", 1).FinalRead(50);
+  std::string html = RenderRunReport(MakeRun(h.str()));
+  EXPECT_EQ(CountOf(html, "class=\"went-back\""), 1);
+  EXPECT_NE(html.find("chk-4</td><td>chk-6</td><td>rollback"), std::string::npos) << html;
+  EXPECT_EQ(CountOf(RenderRunReport(MakeRun(BrokenHistory())), "class=\"went-back\""), 0);
+}
+
 TEST(RunReport, TheCheckersDecideWhatFails) {
   // at-least-once: the duplicate is allowed, the loss fails.
   HistoryText h;

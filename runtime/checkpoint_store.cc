@@ -146,22 +146,51 @@ Status CheckpointStore::Verify(const CheckpointMetadata& meta) const {
   return Status::Ok();
 }
 
-Result<std::optional<CheckpointMetadata>> CheckpointStore::SelectRestore(
-    std::optional<int64_t> wanted,
+bool IsUnreadableCheckpoint(const Status& why) {
+  switch (why.code()) {
+    case Status::Code::kIoError:
+    case Status::Code::kTimeout:
+    case Status::Code::kUnavailable:
+      return false;
+    default:
+      return !why.ok();
+  }
+}
+
+Result<RestoreChoice> CheckpointStore::SelectRestore(
+    std::optional<int64_t> wanted, bool fall_back,
     const std::function<void(int64_t id, const Status& why)>& on_skip) const {
-  if (wanted) {
-    ASSIGN_OR_RETURN(CheckpointMetadata meta, ReadMetadata(*wanted));
-    RETURN_IF_ERROR(Verify(meta));
-    return std::optional<CheckpointMetadata>(std::move(meta));
-  }
   ASSIGN_OR_RETURN(std::vector<int64_t> ids, ListCompleted());
-  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-    auto meta = ReadMetadata(*it);
-    Status s = meta.ok() ? Verify(*meta) : meta.status();
-    if (s.ok()) return std::optional<CheckpointMetadata>(std::move(*meta));
-    on_skip(*it, s);
+  RestoreChoice choice;
+  if (!ids.empty()) choice.newest = ids.back();
+  auto read = [&](int64_t id) -> Result<CheckpointMetadata> {
+    ASSIGN_OR_RETURN(CheckpointMetadata meta, ReadMetadata(id));
+    RETURN_IF_ERROR(Verify(meta));
+    return meta;
+  };
+  if (wanted) {
+    ASSIGN_OR_RETURN(CheckpointMetadata meta, read(*wanted));
+    choice.rollback = meta.id < choice.newest;
+    choice.checkpoint = std::move(meta);
+    return choice;
   }
-  return std::optional<CheckpointMetadata>();
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+    Result<CheckpointMetadata> meta = read(*it);
+    if (meta.ok()) {
+      choice.checkpoint = std::move(*meta);
+      return choice;
+    }
+    if (!IsUnreadableCheckpoint(meta.status())) return meta.status();
+    if (!fall_back) {
+      return meta.status().WithContext(
+          "the newest completed checkpoint chk-" + std::to_string(*it) +
+          " is unreadable, and its output may already be committed: restoring an older one "
+          "would emit that output again, so the job halts (job.checkpoint.fallback_on_corrupt "
+          "allows that fallback)");
+    }
+    on_skip(*it, meta.status());
+  }
+  return choice;
 }
 
 Status CheckpointStore::Remove(int64_t id) const { return RemoveAll(Dir(id)); }

@@ -34,6 +34,20 @@ struct CheckpointMetadata {
   static Result<CheckpointMetadata> Parse(std::string_view json, const std::string& source);
 };
 
+// What CheckpointStore::SelectRestore chose.
+struct RestoreChoice {
+  std::optional<CheckpointMetadata> checkpoint;  // nullopt: start from scratch
+  int64_t newest = 0;                            // the newest completed checkpoint; 0: none
+  bool rollback = false;                         // chosen explicitly, older than the newest
+  // True when the restore goes back past the newest completed checkpoint, whose output may
+  // have been committed: the replay emits that output again.
+  bool GoesBack() const { return newest > (checkpoint ? checkpoint->id : 0); }
+};
+
+// True for a failure to verify a checkpoint that will not pass by retrying (corrupt or missing
+// files), as opposed to an I/O error of the moment.
+bool IsUnreadableCheckpoint(const Status& why);
+
 // CheckpointStore is the checkpoints/ directory: chk-<N>/<task>/... state files written by the
 // tasks, chk-<N>/_metadata written by the coordinator. Stateless over the filesystem, so any
 // process (a restarted coordinator, a restoring task) sees the same checkpoints.
@@ -54,11 +68,16 @@ class CheckpointStore {
   Result<int64_t> MaxId() const;
   // Checks every file of every task against its recorded size and CRC.
   Status Verify(const CheckpointMetadata& meta) const;
-  // The newest completed checkpoint that verifies, or `wanted` if given. Every newer
-  // checkpoint that is skipped (unreadable metadata, a file that fails its CRC) is reported
-  // to `on_skip` so that the fallback is visible in events.
-  Result<std::optional<CheckpointMetadata>> SelectRestore(
-      std::optional<int64_t> wanted,
+  // Which checkpoint a deployment restores from (docs/design.md, "Committed output is
+  // final"). Output may have been committed for the newest completed checkpoint, so that is
+  // the one: restoring an older one would replay, and emit a second time, output readers may
+  // already have consumed. `wanted` names one explicitly (a rollback, `--restore chk-N`).
+  // When the newest does not verify (unreadable metadata, a missing file, a CRC mismatch),
+  // the result is an error saying so, unless `fall_back`: then every newer checkpoint that
+  // fails is reported to `on_skip` and passed over. An I/O error that may pass (EIO, say) is
+  // returned as it is, never a reason to go back.
+  Result<RestoreChoice> SelectRestore(
+      std::optional<int64_t> wanted, bool fall_back,
       const std::function<void(int64_t id, const Status& why)>& on_skip) const;
   Status Remove(int64_t id) const;
 

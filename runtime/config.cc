@@ -18,6 +18,7 @@ Status ParseCheckpoint(JsonObject& o, CheckpointConfig* c) {
   RETURN_IF_ERROR(o.Int("max_concurrent", &c->max_concurrent, {.min = 1, .max = 16}));
   RETURN_IF_ERROR(o.Int("tolerable_failures", &c->tolerable_failures, {.min = 0}));
   RETURN_IF_ERROR(o.Int("retained", &c->retained, {.min = 1}));
+  RETURN_IF_ERROR(o.Bool("fallback_on_corrupt", &c->fallback_on_corrupt));
   return o.Finish();
 }
 
@@ -201,7 +202,8 @@ std::string ClusterConfigToJson(const ClusterConfig& c) {
         {"min_pause_ms", j.checkpoint.min_pause_ms},
         {"max_concurrent", j.checkpoint.max_concurrent},
         {"tolerable_failures", j.checkpoint.tolerable_failures},
-        {"retained", j.checkpoint.retained}}},
+        {"retained", j.checkpoint.retained},
+        {"fallback_on_corrupt", j.checkpoint.fallback_on_corrupt}}},
       {"restart",
        {{"strategy", j.restart.strategy == RestartConfig::Strategy::kFixedDelay
                          ? "fixed-delay"

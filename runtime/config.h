@@ -24,6 +24,9 @@ struct CheckpointConfig {
   int max_concurrent = 1;
   int tolerable_failures = 3;  // consecutive failed checkpoints before a failover
   int retained = 3;            // completed checkpoints kept on disk
+  // When the newest completed checkpoint is unreadable: false halts the job; true restores
+  // from an older one and replays output that may already be committed (docs/design.md).
+  bool fallback_on_corrupt = false;
 };
 
 struct RestartConfig {

@@ -119,7 +119,8 @@ class Coordinator {
               {"attempt", attempt_},
               {"workers", workers},
               {"last_completed_checkpoint", last_completed_},
-              {"completed_checkpoints", completed_count_}};
+              {"completed_checkpoints", completed_count_},
+              {"failure", failure_}};
     }
     if (type == "worker-failpoint") {  // forward to a worker over its control link
       auto it = workers_.find(request.value("worker", ""));
@@ -320,8 +321,7 @@ class Coordinator {
     placement_.clear();
     const RestartConfig& r = config_.job.restart;
     if (++restarts_in_a_row_ > r.max_attempts) {
-      state_ = JobState::kFailed;
-      events_.Emit("job-failed", {{"reason", "restart attempts exhausted: " + why}});
+      Halt("restart attempts exhausted: " + why);
       return;
     }
     double delay = static_cast<double>(r.delay_ms);
@@ -332,6 +332,17 @@ class Coordinator {
     deploy_not_before_ms_ =
         MonotonicMillis() + std::max<int64_t>(min_delay_ms, static_cast<int64_t>(delay));
     state_ = JobState::kWaitingForSlots;
+  }
+
+  // The job stops for good: no more deployments; status says why.
+  void Halt(const std::string& why) {
+    FL_LOG(Error) << "job failed: " << why;
+    for (auto& [id, w] : workers_) SendTo(*w, {{"type", "cancel"}, {"attempt", attempt_}});
+    running_.clear();
+    placement_.clear();
+    state_ = JobState::kFailed;
+    failure_ = why;
+    events_.Emit("job-failed", {{"reason", why}});
   }
 
   void Step() {
@@ -359,13 +370,18 @@ class Coordinator {
 
   void Deploy() {
     if (!failpoint::Check("coordinator.deploy").ok()) return;
-    auto restore = store_.SelectRestore(restore_id_, [&](int64_t id, const Status& why) {
+    const bool fall_back = config_.job.checkpoint.fallback_on_corrupt;
+    auto restore = store_.SelectRestore(restore_id_, fall_back, [&](int64_t id, const Status& why) {
       FL_LOG(Warning) << "skipping checkpoint " << id << ": " << why.ToString();
       events_.Emit("checkpoint-skipped", {{"checkpoint", id}, {"reason", why.ToString()}});
     });
     if (!restore.ok()) {
       events_.Emit("restore-failed", {{"reason", restore.status().ToString()}});
-      Failover("cannot restore: " + restore.status().ToString(), 1000);
+      if (IsUnreadableCheckpoint(restore.status())) {
+        Halt("cannot restore: " + restore.status().ToString());
+      } else {
+        Failover("cannot restore: " + restore.status().ToString(), 1000);
+      }
       return;
     }
     restore_id_.reset();  // a rollback target applies to the first deployment only
@@ -390,17 +406,25 @@ class Coordinator {
       if (++next == free.end()) next = free.begin();
     }
     nlohmann::json placement = placement_;
-    nlohmann::json restore_json = *restore ? nlohmann::json((*restore)->id) : nlohmann::json();
+    const std::optional<CheckpointMetadata>& chosen = restore->checkpoint;
+    nlohmann::json restore_json = chosen ? nlohmann::json(chosen->id) : nlohmann::json();
     for (auto& [id, w] : workers_) {
       SendTo(*w, {{"type", "deploy"},
                   {"attempt", attempt_},
                   {"placement", placement},
                   {"restore", restore_json}});
     }
-    if (*restore) last_completed_ = (*restore)->id;
+    if (chosen) last_completed_ = chosen->id;
     events_.Emit("deploy",
                  {{"attempt", attempt_}, {"placement", placement}, {"restore", restore_json}});
-    if (*restore) events_.Emit("restore", {{"checkpoint", (*restore)->id}, {"attempt", attempt_}});
+    if (chosen) events_.Emit("restore", {{"checkpoint", chosen->id}, {"attempt", attempt_}});
+    if (restore->GoesBack()) {
+      // Output committed after the restore point stays committed; the replay emits it again.
+      events_.Emit("restore-went-back", {{"checkpoint", restore_json},
+                                         {"newest", restore->newest},
+                                         {"rollback", restore->rollback},
+                                         {"attempt", attempt_}});
+    }
     running_.clear();
     deploy_started_ms_ = MonotonicMillis();
     state_ = JobState::kDeploying;
@@ -464,6 +488,7 @@ class Coordinator {
   int64_t max_checkpoint_id_ = 0;
   int64_t last_completed_ = 0;
   int64_t completed_count_ = 0;
+  std::string failure_;  // why the job failed, once it has
   int64_t last_trigger_ms_ = 0;
   int64_t last_checkpoint_end_ms_ = 0;
   int64_t last_heartbeat_ms_ = 0;

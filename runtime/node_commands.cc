@@ -246,7 +246,14 @@ int ConsumeCommand(const std::vector<std::string>& args) {
   OutputTailer tailer(config->output_dir, uncommitted);
   while (!StopRequested()) {
     std::vector<OutputEntry> entries;
-    if (Status s = tailer.Poll(&entries); !s.ok()) return Fail("consume", s, 1);
+    std::vector<OutputRetraction> retracted;
+    if (Status s = tailer.Poll(&entries, &retracted); !s.ok()) return Fail("consume", s, 1);
+    for (const auto& r : retracted) {
+      std::fprintf(stderr,
+                   "consume: committed output retracted: %s now holds only %lld of the "
+                   "records printed from it\n",
+                   r.file.c_str(), static_cast<long long>(r.kept));
+    }
     for (const auto& e : entries) std::printf("%s\n", OutputRecordToJson(e.record).c_str());
     std::fflush(stdout);
     if (entries.empty()) SleepMillis(100);

@@ -1,9 +1,12 @@
 // The read side of the sink's output directory: ReadOutput and OutputTailer (sink.h).
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <unordered_map>
 
+#include "base/crc32c.h"
 #include "base/file.h"
 #include "runtime/sink.h"
 
@@ -113,6 +116,10 @@ struct OutputTailer::Followed {
   LogTailer tailer;
   bool listed = true;  // in the latest listing
   bool done = false;   // a sealed file read to its end
+  // Committed files: the CRC32C of each record returned so far, so that a rescan can tell
+  // which of them the file still holds.
+  std::vector<uint32_t> record_crcs;
+  ino_t inode = 0;  // as first seen; 0 before
 };
 
 OutputTailer::OutputTailer(std::string output_dir, bool include_pending)
@@ -120,7 +127,31 @@ OutputTailer::OutputTailer(std::string output_dir, bool include_pending)
 
 OutputTailer::~OutputTailer() = default;
 
-Status OutputTailer::Poll(std::vector<OutputEntry>* out) {
+// Run when a committed file shrank below what was read or was replaced: keeps the longest
+// prefix of the returned records that the file still holds and resumes reading after it.
+Status OutputTailer::Rescan(Followed& f, std::vector<OutputRetraction>* retracted) {
+  const std::string& path = f.tailer.path();
+  Result<LogScan> scan = ReadLog(path);
+  if (!scan.ok() && !scan.status().IsNotFound()) return scan.status();
+  size_t kept = 0;
+  if (scan.ok()) {
+    while (kept < f.record_crcs.size() && kept < scan->records.size() &&
+           crc32c::Value(scan->records[kept].payload) == f.record_crcs[kept]) {
+      ++kept;
+    }
+  }
+  if (kept == f.record_crcs.size()) return Status::Ok();  // all still there
+  retracted->push_back({f.file.rel, static_cast<int64_t>(kept)});
+  uint64_t resume = 0;
+  if (scan.ok())
+    resume = kept < scan->records.size() ? scan->records[kept].offset : scan->valid_end;
+  f.record_crcs.resize(kept);
+  f.tailer = LogTailer(path, resume);
+  f.done = false;
+  return Status::Ok();
+}
+
+Status OutputTailer::Poll(std::vector<OutputEntry>* out, std::vector<OutputRetraction>* retracted) {
   ASSIGN_OR_RETURN(std::vector<OutputFile> files, ListOutputFiles(output_dir_, include_pending_));
   std::unordered_map<std::string_view, Followed*> by_name;
   for (auto& f : followed_) {
@@ -135,17 +166,38 @@ Status OutputTailer::Poll(std::vector<OutputEntry>* out) {
     }
     std::string path = JoinPath(output_dir_, file.rel);
     followed_.push_back(std::unique_ptr<Followed>(
-        new Followed{std::move(file), LogTailer(std::move(path)), true, false}));
+        new Followed{std::move(file), LogTailer(std::move(path)), true, false, {}, 0}));
   }
   // A pending file gone from the listing was committed (its records come back from the
-  // committed file) or aborted; either way it is done.
+  // committed file) or aborted; either way it is done. A committed one gone takes back all
+  // it held.
+  for (const auto& f : followed_) {
+    if (!f->listed && f->file.committed && !f->record_crcs.empty()) {
+      retracted->push_back({f->file.rel, 0});
+    }
+  }
   std::erase_if(followed_, [](const std::unique_ptr<Followed>& f) { return !f->listed; });
   for (auto& f : followed_) {
+    const std::string& path = f->tailer.path();
+    if (f->file.committed) {
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0) {
+        const bool replaced = f->inode != 0 && st.st_ino != f->inode;
+        f->inode = st.st_ino;
+        if (replaced || static_cast<uint64_t>(st.st_size) < f->tailer.offset()) {
+          RETURN_IF_ERROR(Rescan(*f, retracted));
+        }
+      } else if (errno != ENOENT) {
+        return Status::IoError("stat " + path, errno);
+      }
+    }
     if (f->done) continue;
     std::vector<LogRecord> records;
     RETURN_IF_ERROR(f->tailer.Poll(&records));
-    const std::string& path = f->tailer.path();
     RETURN_IF_ERROR(AppendEntries(path, f->file, records, out));
+    if (f->file.committed) {
+      for (const LogRecord& r : records) f->record_crcs.push_back(crc32c::Value(r.payload));
+    }
     RETURN_IF_ERROR(CheckDamage(path, f->file, f->tailer.damage()));
     if (f->file.sealed) {
       Result<uint64_t> size = FileSize(path);

@@ -62,17 +62,6 @@ std::optional<PendingTxnName> ParsePendingName(std::string_view name) {
   return std::nullopt;
 }
 
-// Parses "sink-<k>-chk-<N>.seg" into {k, N}.
-std::optional<std::pair<int, int64_t>> ParseCommittedName(std::string_view name) {
-  int subtask = 0;
-  int64_t checkpoint_id = 0;
-  if (Eat(&name, "sink-") && EatNumber(&name, &subtask) && Eat(&name, "-chk-") &&
-      EatNumber(&name, &checkpoint_id) && name == ".seg") {
-    return std::pair{subtask, checkpoint_id};
-  }
-  return std::nullopt;
-}
-
 // rename(2) that refuses to replace an existing target (EEXIST), where the filesystem allows.
 int RenameNoReplace(const std::string& from, const std::string& to) {
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
@@ -278,26 +267,6 @@ Result<std::unique_ptr<TransactionalSink>> TransactionalSink::Open(const std::st
   auto sink = std::make_unique<TwoPhaseCommitSink>(output_dir, subtask, attempt);
   RETURN_IF_ERROR(sink->Restore(restored).WithContext("open sink " + std::to_string(subtask)));
   return std::unique_ptr<TransactionalSink>(std::move(sink));
-}
-
-Result<std::vector<int64_t>> WithdrawCommittedAfter(const std::string& output_dir, int subtask,
-                                                    int64_t restore_point) {
-  const std::string dir = JoinPath(output_dir, kCommitted);
-  std::vector<int64_t> withdrawn;
-  if (!PathExists(dir)) return withdrawn;
-  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
-  for (const std::string& name : names) {
-    auto parsed = ParseCommittedName(name);
-    if (!parsed || parsed->first != subtask || parsed->second <= restore_point) continue;
-    const std::string path = JoinPath(dir, name);
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return Status::IoError("withdraw committed transaction " + path, errno);
-    }
-    withdrawn.push_back(parsed->second);
-  }
-  if (!withdrawn.empty()) RETURN_IF_ERROR(FsyncDir(dir));
-  std::sort(withdrawn.begin(), withdrawn.end());
-  return withdrawn;
 }
 
 Result<std::unique_ptr<DirectSink>> DirectSink::Open(const std::string& output_dir, int subtask,

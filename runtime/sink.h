@@ -63,18 +63,6 @@ class TransactionalSink {
   virtual Status Commit(int64_t checkpoint_id) = 0;
 };
 
-// Rolls the committed output of sink subtask `subtask` back to checkpoint `restore_point` (0:
-// to before any checkpoint): durably deletes every committed transaction of a later checkpoint
-// and returns their ids, ascending. Called by an exactly-once sink before it restores from a
-// checkpoint older than the newest one whose transactions were committed (a fallback past a
-// checkpoint whose files fail their CRC, or a rollback to a named one): the job replays the
-// records of those checkpoints, so keeping their output would duplicate it. A no-op on a
-// restore from the newest completed checkpoint (nothing later can have been committed).
-// Readers that already consumed the withdrawn output did see records that the replay emits
-// again (with counts that may differ). Idempotent; thread-compatible.
-Result<std::vector<int64_t>> WithdrawCommittedAfter(const std::string& output_dir, int subtask,
-                                                    int64_t restore_point);
-
 // DirectSink appends every record straight to committed/sink-<k>.log (at-least-once and
 // at-most-once): visible at once, never rolled back. Opening cuts a torn tail left by a crash.
 // Thread-compatible.
@@ -105,19 +93,31 @@ struct OutputEntry {
 };
 Result<std::vector<OutputEntry>> ReadOutput(const std::string& output_dir, bool include_pending);
 
+// Committed output that an output directory no longer holds: of the records an OutputTailer
+// returned from committed file `file`, only the first `kept` are still there (0: the file is
+// gone). A power loss that takes back un-fsynced output, or a deleted segment, does this.
+struct OutputRetraction {
+  std::string file;  // relative to OUT
+  int64_t kept = 0;
+};
+
 // OutputTailer follows an output directory as it grows (the harness observer, `consume
 // --follow`): each Poll() returns the records that appeared since the previous Poll, from
 // committed files and, with `include_pending`, from pending transactions. A pending transaction
 // that gets committed shows up again from its committed file (now committed=true); one that is
-// aborted just stops growing. Thread-compatible.
+// aborted just stops growing. A committed file that disappears, shrinks below what was read or
+// is replaced is a retraction (reported before any record read from it in the same Poll);
+// reading goes on from the end of what is still there. Thread-compatible.
 class OutputTailer {
  public:
   OutputTailer(std::string output_dir, bool include_pending);
   ~OutputTailer();
-  Status Poll(std::vector<OutputEntry>* out);
+  Status Poll(std::vector<OutputEntry>* out, std::vector<OutputRetraction>* retracted);
 
  private:
   struct Followed;
+  Status Rescan(Followed& f, std::vector<OutputRetraction>* retracted);
+
   std::string output_dir_;
   bool include_pending_;
   std::vector<std::unique_ptr<Followed>> followed_;

@@ -37,15 +37,8 @@ class SinkTask : public TaskBase {
       ASSIGN_OR_RETURN(direct_, DirectSink::Open(env_.config->output_dir, id_.index));
       return Status::Ok();
     }
-    // Output committed for checkpoints after the restore point is replayed: withdraw it.
-    int64_t restore_point = deployment().restore ? deployment().restore->id : 0;
-    ASSIGN_OR_RETURN(std::vector<int64_t> withdrawn,
-                     WithdrawCommittedAfter(env_.config->output_dir, id_.index, restore_point));
-    for (int64_t checkpoint : withdrawn) {
-      env_.events->Emit(
-          "transaction-withdrawn",
-          {{"task", name()}, {"checkpoint", checkpoint}, {"restore_point", restore_point}});
-    }
+    // Committed output is final (docs/design.md): even after a restore that goes back past
+    // the newest checkpoint, what was committed stays, and the replay's output comes on top.
     SinkSnapshot restored;
     if (deployment().restore) {
       const CheckpointMetadata& meta = *deployment().restore;

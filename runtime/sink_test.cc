@@ -1,6 +1,7 @@
 #include "runtime/sink.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -72,6 +73,25 @@ TEST(SinkSnapshotTest, RoundTripsAndRejectsGarbage) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_TRUE(r.status().IsCorruption()) << r.status().ToString();
   }
+}
+
+// A restore from an older checkpoint (a fallback past an unreadable one, a rollback) leaves
+// later committed output in place: committed output is final, and the replay adds to it.
+TEST(TransactionalSinkTest, RestoringAnOlderCheckpointKeepsLaterCommittedOutput) {
+  TempDir dir;
+  auto sink = OpenSink(dir.path(), 0, 1);
+  CommitEpoch(*sink, 1, {1});
+  CommitEpoch(*sink, 2, {2});
+  ASSERT_TRUE(sink->Write(Rec(3)).ok());
+  auto pre = sink->PreCommit(3);  // pre-committed, never committed: aborted by the restore
+  ASSERT_TRUE(pre.ok()) << pre.status().ToString();
+  sink.reset();
+
+  auto restored = OpenSink(dir.path(), 0, 2);  // from chk-1's snapshot: nothing pending
+  EXPECT_EQ(Ids(Read(dir.path(), true), true), (IdList{1, 2}));
+  EXPECT_TRUE(Ids(Read(dir.path(), true), false).empty());
+  CommitEpoch(*restored, 4, {2, 3});  // the replay
+  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1, 2, 2, 3}));
 }
 
 TEST(TransactionalSinkTest, TwoPhaseCommitLifecycle) {
@@ -158,29 +178,6 @@ TEST(TransactionalSinkTest, NeverOverwritesAnotherCommittedTransaction) {
   EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1}));
 }
 
-TEST(TransactionalSinkTest, WithdrawCommittedAfterRollsBackToTheRestorePoint) {
-  TempDir dir;
-  auto sink = OpenSink(dir.path(), 0, 1);
-  CommitEpoch(*sink, 1, {1});
-  CommitEpoch(*sink, 2, {2});
-  CommitEpoch(*sink, 3, {3});
-  auto other = OpenSink(dir.path(), 1, 1);
-  CommitEpoch(*other, 3, {100});  // another subtask's output is not this one's to withdraw
-
-  auto withdrawn = WithdrawCommittedAfter(dir.path(), 0, 1);
-  ASSERT_TRUE(withdrawn.ok()) << withdrawn.status().ToString();
-  EXPECT_EQ(*withdrawn, (std::vector<int64_t>{2, 3}));
-  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1, 100}));
-  withdrawn = WithdrawCommittedAfter(dir.path(), 0, 1);  // idempotent
-  ASSERT_TRUE(withdrawn.ok());
-  EXPECT_TRUE(withdrawn->empty());
-  withdrawn = WithdrawCommittedAfter(dir.path(), 1, 0);  // to before any checkpoint
-  ASSERT_TRUE(withdrawn.ok());
-  EXPECT_EQ(*withdrawn, (std::vector<int64_t>{3}));
-  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1}));
-  EXPECT_TRUE(WithdrawCommittedAfter(dir.File("nowhere"), 0, 0).ok());
-}
-
 TEST(DirectSinkTest, RecoversFromATornTail) {
   TempDir dir;
   {
@@ -223,34 +220,42 @@ TEST(ReadOutputTest, MissingDirectoryIsEmpty) {
   EXPECT_TRUE(r->empty());
 }
 
+// One poll that must not report a retraction.
+Status PollOnly(OutputTailer& tailer, std::vector<OutputEntry>* seen) {
+  std::vector<OutputRetraction> retracted;
+  RETURN_IF_ERROR(tailer.Poll(seen, &retracted));
+  if (!retracted.empty()) return Status::Internal("unexpected retraction of " + retracted[0].file);
+  return Status::Ok();
+}
+
 TEST(OutputTailerTest, PendingThenCommittedThenAborted) {
   TempDir dir;
   OutputTailer tailer(dir.path(), /*include_pending=*/true);
   OutputTailer committed_only(dir.path(), /*include_pending=*/false);
   std::vector<OutputEntry> seen;
   std::vector<OutputEntry> seen_committed;
-  ASSERT_TRUE(tailer.Poll(&seen).ok());  // nothing there yet
+  ASSERT_TRUE(PollOnly(tailer, &seen).ok());  // nothing there yet
   EXPECT_TRUE(seen.empty());
 
   auto sink = OpenSink(dir.path(), 0, 1);
   ASSERT_TRUE(sink->Write(Rec(1)).ok());
   ASSERT_TRUE(sink->Flush().ok());
-  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  ASSERT_TRUE(PollOnly(tailer, &seen).ok());
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_FALSE(seen[0].committed);
   EXPECT_EQ(seen[0].file, "pending/sink-0-a1-chk-1.txn");
   ASSERT_TRUE(sink->Write(Rec(2)).ok());
   ASSERT_TRUE(sink->PreCommit(1).ok());
-  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  ASSERT_TRUE(PollOnly(tailer, &seen).ok());
   EXPECT_EQ(Ids(seen, false), (IdList{1, 2}));
-  ASSERT_TRUE(committed_only.Poll(&seen_committed).ok());
+  ASSERT_TRUE(PollOnly(committed_only, &seen_committed).ok());
   EXPECT_TRUE(seen_committed.empty());
 
   ASSERT_TRUE(sink->Commit(1).ok());
   ASSERT_TRUE(sink->Write(Rec(3)).ok());
   ASSERT_TRUE(sink->Flush().ok());
   seen.clear();
-  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  ASSERT_TRUE(PollOnly(tailer, &seen).ok());
   EXPECT_EQ(Ids(seen, true), (IdList{1, 2})) << "committed records show up again";
   EXPECT_EQ(Ids(seen, false), (IdList{3}));
   for (const OutputEntry& e : seen) {
@@ -258,17 +263,17 @@ TEST(OutputTailerTest, PendingThenCommittedThenAborted) {
       EXPECT_EQ(e.file, "committed/sink-0-chk-1.seg");
     }
   }
-  ASSERT_TRUE(committed_only.Poll(&seen_committed).ok());
+  ASSERT_TRUE(PollOnly(committed_only, &seen_committed).ok());
   EXPECT_EQ(Ids(seen_committed, true), (IdList{1, 2}));
 
   // A restore aborts the open transaction: it vanishes without an error.
   sink.reset();
   sink = OpenSink(dir.path(), 0, 2, {});
   seen.clear();
-  ASSERT_TRUE(tailer.Poll(&seen).ok());
-  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  ASSERT_TRUE(PollOnly(tailer, &seen).ok());
+  ASSERT_TRUE(PollOnly(tailer, &seen).ok());
   EXPECT_TRUE(seen.empty());
-  ASSERT_TRUE(committed_only.Poll(&seen_committed).ok());
+  ASSERT_TRUE(PollOnly(committed_only, &seen_committed).ok());
   EXPECT_EQ(seen_committed.size(), 2u) << "nothing is returned twice";
 }
 
@@ -280,18 +285,73 @@ TEST(OutputTailerTest, FollowsADirectSinkAcrossATornTail) {
   ASSERT_TRUE(sink.ok());
   ASSERT_TRUE((*sink)->Write(Rec(1)).ok());
   ASSERT_TRUE((*sink)->Flush().ok());
-  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  ASSERT_TRUE(PollOnly(tailer, &seen).ok());
   EXPECT_EQ(Ids(seen, true), (IdList{1}));
   // The writer dies mid-frame; the tailer waits at the torn frame without an error.
   AppendTornFrame(dir.File("committed/sink-0.log"), 5);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tailer.Poll(&seen).ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(PollOnly(tailer, &seen).ok());
   // The restarted writer cuts the torn tail and appends; the tailer carries on.
   sink = DirectSink::Open(dir.path(), 0);
   ASSERT_TRUE(sink.ok());
   ASSERT_TRUE((*sink)->Write(Rec(2)).ok());
   ASSERT_TRUE((*sink)->Flush().ok());
-  ASSERT_TRUE(tailer.Poll(&seen).ok());
+  ASSERT_TRUE(PollOnly(tailer, &seen).ok());
   EXPECT_EQ(Ids(seen, true), (IdList{1, 2}));
+}
+
+// Committed output that goes away (a power loss takes back an un-fsynced tail, a segment is
+// deleted) is reported as a retraction naming how much of the file is left, and reading goes
+// on after what is left.
+TEST(OutputTailerTest, ReportsCommittedOutputThatIsTakenBack) {
+  TempDir dir;
+  OutputTailer tailer(dir.path(), false);
+  std::vector<OutputEntry> seen;
+  std::vector<OutputRetraction> retracted;
+  {
+    auto sink = DirectSink::Open(dir.path(), 0);
+    ASSERT_TRUE(sink.ok());
+    for (uint64_t id : {1, 2, 3}) ASSERT_TRUE((*sink)->Write(Rec(id)).ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+  }
+  ASSERT_TRUE(tailer.Poll(&seen, &retracted).ok());
+  EXPECT_EQ(Ids(seen, true), (IdList{1, 2, 3}));
+  EXPECT_TRUE(retracted.empty());
+
+  const std::string log = dir.File("committed/sink-0.log");
+  auto scan = ReadLog(log);
+  ASSERT_TRUE(scan.ok() && scan->records.size() == 3u);
+  ASSERT_EQ(::truncate(log.c_str(), static_cast<off_t>(scan->records[1].offset)), 0);
+  seen.clear();
+  ASSERT_TRUE(tailer.Poll(&seen, &retracted).ok());
+  ASSERT_EQ(retracted.size(), 1u);
+  EXPECT_EQ(retracted[0].file, "committed/sink-0.log");
+  EXPECT_EQ(retracted[0].kept, 1);
+  EXPECT_TRUE(seen.empty());
+
+  retracted.clear();
+  {
+    auto sink = DirectSink::Open(dir.path(), 0);  // the restarted writer appends after the cut
+    ASSERT_TRUE(sink.ok());
+    ASSERT_TRUE((*sink)->Write(Rec(4)).ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+  }
+  ASSERT_TRUE(tailer.Poll(&seen, &retracted).ok());
+  EXPECT_EQ(Ids(seen, true), (IdList{4}));
+  EXPECT_TRUE(retracted.empty());
+
+  auto txn = OpenSink(dir.path(), 1, 1);
+  CommitEpoch(*txn, 1, {5});
+  seen.clear();
+  ASSERT_TRUE(tailer.Poll(&seen, &retracted).ok());
+  EXPECT_EQ(Ids(seen, true), (IdList{5}));
+  ASSERT_EQ(::unlink(dir.File("committed/sink-1-chk-1.seg").c_str()), 0);
+  ASSERT_TRUE(tailer.Poll(&seen, &retracted).ok());
+  ASSERT_EQ(retracted.size(), 1u);
+  EXPECT_EQ(retracted[0].file, "committed/sink-1-chk-1.seg");
+  EXPECT_EQ(retracted[0].kept, 0);
+  retracted.clear();
+  ASSERT_TRUE(tailer.Poll(&seen, &retracted).ok());
+  EXPECT_TRUE(retracted.empty()) << "a retraction is reported once";
 }
 
 }  // namespace

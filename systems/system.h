@@ -62,9 +62,12 @@ class Client {
 // the per-key `count` for systems that keep counts) or a window result (`key`, `window_start`,
 // `window_end`, `count`). `committed` is false for output seen in an uncommitted view.
 // `source` says where it was read (a segment file, a stream), for people.
+// A delivery the observer records, or (kRetraction) the system taking back committed
+// deliveries: of those delivered so far from `source`, all but the first `kept`.
 struct Delivery {
-  enum class Kind { kRecord, kWindow };
+  enum class Kind { kRecord, kWindow, kRetraction };
   Kind kind = Kind::kRecord;
+  int64_t kept = 0;  // kRetraction only
   uint64_t id = 0;
   std::string key;
   std::optional<int64_t> count;
@@ -76,7 +79,8 @@ struct Delivery {
 
 // Reader is the observer's view of delivered output. Each Poll() returns what appeared since
 // the previous one, every delivery once (a duplicate the system delivers twice is returned
-// twice). Driven by one thread.
+// twice), and a retraction when committed output it returned is no longer there (before any
+// delivery from the same source that came after it). Driven by one thread.
 class Reader {
  public:
   virtual ~Reader() = default;
@@ -154,6 +158,10 @@ class System {
   virtual Result<std::unique_ptr<Reader>> OpenReader(bool uncommitted) = 0;
   // Polled after the heal: true once every acknowledged send that can still arrive has.
   virtual bool Quiescent(const DeliveryProgress& progress) = 0;
+  // Asked after each Quiescent() poll (it may answer from that poll's findings): why the system has
+  // stopped for good (a job that refuses to restore, say), or nullopt while it may still deliver. A
+  // halted run cannot be judged.
+  virtual std::optional<std::string> Halted() { return std::nullopt; }
 
   // A few words for the live progress line ("chk 12").
   virtual std::string StatusLine() { return ""; }

@@ -40,8 +40,10 @@ struct Output {
 // Processes die with the object. Every wait is bounded. Not thread-safe: one test thread.
 class Cluster {
  public:
-  explicit Cluster(const std::string& mode) {
+  // `job`: job settings over the defaults (docs of faultline-node's config).
+  explicit Cluster(const std::string& mode, nlohmann::json job = nlohmann::json::object()) {
     systems::RuntimeClusterOptions o;
+    o.job = std::move(job);
     o.data_dir = dir_.File("job");
     o.nodes_dir = dir_.File("job");
     o.mode = *ParseMode(mode);

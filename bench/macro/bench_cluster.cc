@@ -44,4 +44,13 @@ Status Preload(const runtime::ClusterConfig& config, uint64_t first_id, int64_t 
   return writer.Sync();
 }
 
+Status PollCommitted(runtime::OutputTailer& output, std::vector<runtime::OutputEntry>* entries) {
+  std::vector<runtime::OutputRetraction> retracted;
+  RETURN_IF_ERROR(output.Poll(entries, &retracted));
+  if (!retracted.empty()) {
+    return Status::Internal("committed output retracted from " + retracted.front().file);
+  }
+  return Status::Ok();
+}
+
 }  // namespace faultline::bench

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "runtime/config.h"
+#include "runtime/sink.h"
 #include "systems/faultline/runtime_cluster.h"
 
 namespace faultline::bench {
@@ -33,5 +35,9 @@ Status StartBenchCluster(systems::RuntimeCluster& cluster, int64_t timeout_ms = 
 // the cluster's input log and syncs it.
 Status Preload(const runtime::ClusterConfig& config, uint64_t first_id, int64_t count, int64_t keys,
                uint64_t seed);
+
+// One poll of committed output; a retraction (no fault of a benchmark takes output back) is an
+// error.
+Status PollCommitted(runtime::OutputTailer& output, std::vector<runtime::OutputEntry>* entries);
 
 }  // namespace faultline::bench

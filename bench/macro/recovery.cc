@@ -77,7 +77,7 @@ template <typename Pred>
 Result<bool> TailUntil(runtime::OutputTailer& output, Deadline deadline, Pred until) {
   while (!deadline.Expired()) {
     std::vector<runtime::OutputEntry> entries;
-    RETURN_IF_ERROR(output.Poll(&entries));
+    RETURN_IF_ERROR(PollCommitted(output, &entries));
     for (const auto& e : entries) {
       if (until(e)) return true;
     }
@@ -124,7 +124,7 @@ Result<nlohmann::json> MeasureRecovery(const BenchOptions& options) {
   for (int k = 0; k < options.recovery_kills; ++k) {
     // Drain what is already committed, so that the next poll's times are fresh.
     std::vector<runtime::OutputEntry> drain;
-    RETURN_IF_ERROR(committed.Poll(&drain));
+    RETURN_IF_ERROR(PollCommitted(committed, &drain));
     const uint64_t first_new_id = producer.next_id();
     Kill kill;
     kill.kill_ns = MonotonicNanos();

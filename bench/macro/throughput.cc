@@ -96,7 +96,7 @@ Result<nlohmann::json> JobThroughput(const BenchOptions& options, Mode mode, con
                              " records committed; see " + dir);
     }
     std::vector<runtime::OutputEntry> entries;
-    RETURN_IF_ERROR(committed_output.Poll(&entries));
+    RETURN_IF_ERROR(PollCommitted(committed_output, &entries));
     if (!entries.empty()) {
       committed += static_cast<int64_t>(entries.size());
       samples.emplace_back(running.ElapsedSeconds(), committed);

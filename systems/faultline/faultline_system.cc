@@ -64,7 +64,15 @@ class OutputReader : public Reader {
 
   Status Poll(std::vector<Delivery>* out) override {
     entries_.clear();
-    RETURN_IF_ERROR(tailer_.Poll(&entries_));
+    retracted_.clear();
+    RETURN_IF_ERROR(tailer_.Poll(&entries_, &retracted_));
+    for (runtime::OutputRetraction& r : retracted_) {
+      Delivery d;
+      d.kind = Delivery::Kind::kRetraction;
+      d.kept = r.kept;
+      d.source = std::move(r.file);
+      out->push_back(std::move(d));
+    }
     for (runtime::OutputEntry& e : entries_) {
       const runtime::OutputRecord& r = e.record;
       Delivery d;
@@ -85,6 +93,7 @@ class OutputReader : public Reader {
  private:
   runtime::OutputTailer tailer_;
   std::vector<runtime::OutputEntry> entries_;
+  std::vector<runtime::OutputRetraction> retracted_;
 };
 
 }  // namespace
@@ -138,8 +147,14 @@ Result<std::unique_ptr<Reader>> FaultlineSystem::OpenReader(bool uncommitted) {
 bool FaultlineSystem::Quiescent(const DeliveryProgress& progress) {
   std::optional<CoordinatorStatus> status;
   if (auto st = cluster_->QueryStatus(); st.ok()) status = std::move(*st);
+  halted_.reset();
+  if (status && status->state == "failed") {
+    halted_ = "the job failed: " + status->reply.value("failure", std::string("(no reason given)"));
+  }
   return quiescence_.Observe(progress, status);
 }
+
+std::optional<std::string> FaultlineSystem::Halted() { return halted_; }
 
 std::string FaultlineSystem::StatusLine() {
   // At most one status call a second: the progress line is refreshed far more often.

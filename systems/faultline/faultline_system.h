@@ -44,6 +44,7 @@ class FaultlineSystem : public System {
   Result<std::unique_ptr<Client>> OpenClient() override;
   Result<std::unique_ptr<Reader>> OpenReader(bool uncommitted) override;
   bool Quiescent(const DeliveryProgress& progress) override;
+  std::optional<std::string> Halted() override;
 
   std::string StatusLine() override;
   Status ArmFailpoint(const std::string& node, const std::string& name,
@@ -62,6 +63,7 @@ class FaultlineSystem : public System {
   QuiescenceTracker quiescence_;
   std::optional<CoordinatorStatus> last_status_;
   int64_t last_status_ms_ = 0;
+  std::optional<std::string> halted_;  // as of the latest Quiescent() poll
 };
 
 }  // namespace faultline::systems
