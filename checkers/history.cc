@@ -498,11 +498,7 @@ Status HistoryReader::NoteSource(const JsonMember* source, uint32_t delivery) {
     decoded = Text(source, &scratch_);
     name = decoded;
   }
-  if (last_source_list_ == nullptr || name != last_source_) {
-    last_source_ = name;
-    last_source_list_ = &by_source_[last_source_];
-  }
-  last_source_list_->push_back(delivery);
+  by_source_.Add(name, delivery);
   return Status::Ok();
 }
 
@@ -513,17 +509,12 @@ Status HistoryReader::ParseRetraction(const Fields& f, int64_t t) {
   RETURN_IF_ERROR(GetString(f.source, type, "source", &scratch_, &source));
   RETURN_IF_ERROR(GetInt(f.kept, type, "kept", &kept));
   if (kept < 0) return Mistyped(type, "kept", "a non-negative integer");
-  auto it = by_source_.find(source);
-  if (it == by_source_.end()) return Status::Ok();  // nothing seen from there: nothing lost
-  std::vector<uint32_t>& seen = it->second;
-  for (size_t k = static_cast<size_t>(kept); k < seen.size(); ++k) {
-    const bool window = (seen[k] & kWindowBit) != 0;
-    const uint32_t index = seen[k] & ~kWindowBit;
+  by_source_.Retract(source, kept, [&](uint32_t delivery) {
+    const bool window = (delivery & kWindowBit) != 0;
+    const uint32_t index = delivery & ~kWindowBit;
     (window ? history_.windows[index].retracted : history_.outputs[index].retracted) = true;
     history_.retractions.push_back({t, index, window});
-  }
-  // Deliveries from `source` after this line count on from the first `kept`.
-  if (seen.size() > static_cast<size_t>(kept)) seen.resize(static_cast<size_t>(kept));
+  });
   return Status::Ok();
 }
 

@@ -5,12 +5,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/mode.h"
 #include "base/send_status.h"
 #include "base/status.h"
+#include "checkers/deliveries_by_source.h"
 #include "checkers/fault_intervals.h"
 #include "checkers/json_line.h"
 
@@ -183,11 +183,9 @@ class HistoryReader {
   Status NoteSource(const JsonMember* source, uint32_t delivery);
   Status ParseRetraction(const Fields& f, int64_t t);
 
-  // Committed deliveries by `source`, in line order (bit 31: a window), so that a retraction
-  // can name the ones it takes back. The last source looked up is cached: lines come in runs.
-  std::unordered_map<std::string, std::vector<uint32_t>> by_source_;
-  std::string last_source_;
-  std::vector<uint32_t>* last_source_list_ = nullptr;
+  // Committed deliveries by `source`, as line indices (bit 31: a window), so that a
+  // retraction can name the ones it takes back.
+  DeliveriesBySource<uint32_t> by_source_;
 
   History history_;
   std::string pending_;                 // an incomplete last line carried between Feed() calls

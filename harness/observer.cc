@@ -1,7 +1,5 @@
 #include "harness/observer.h"
 
-#include <algorithm>
-
 #include "base/clock.h"
 
 namespace faultline::harness {
@@ -44,12 +42,7 @@ void Observer::Record(const systems::Delivery& d) {
   nlohmann::json j;
   if (d.kind == systems::Delivery::Kind::kRetraction) {
     history_->Write({{"type", "retraction"}, {"source", d.source}, {"kept", d.kept}});
-    auto it = ids_by_source_.find(d.source);
-    if (it == ids_by_source_.end()) return;
-    std::vector<uint64_t>& ids = it->second;
-    const size_t kept = static_cast<size_t>(std::max<int64_t>(d.kept, 0));
-    for (size_t k = kept; k < ids.size(); ++k) ledger_->Retracted(ids[k]);
-    if (ids.size() > kept) ids.resize(kept);
+    ids_by_source_.Retract(d.source, d.kept, [&](uint64_t id) { ledger_->Retracted(id); });
     return;
   }
   if (d.kind == systems::Delivery::Kind::kWindow) {
@@ -70,7 +63,7 @@ void Observer::Record(const systems::Delivery& d) {
     ++committed_seen_;
     if (d.kind == systems::Delivery::Kind::kRecord) {
       ledger_->Delivered(d.id);
-      if (!d.source.empty()) ids_by_source_[d.source].push_back(d.id);
+      if (!d.source.empty()) ids_by_source_.Add(d.source, d.id);
     }
   }
 }

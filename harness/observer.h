@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
+#include "checkers/deliveries_by_source.h"
 #include "harness/delivery_ledger.h"
 #include "harness/history.h"
 #include "systems/system.h"
@@ -48,7 +48,7 @@ class Observer {
   std::vector<systems::Delivery> batch_;  // the polling thread's
   // The ids of committed record deliveries by source, in order, so that a retraction can tell
   // the ledger which ids it took back. The polling thread's.
-  std::unordered_map<std::string, std::vector<uint64_t>> ids_by_source_;
+  checkers::DeliveriesBySource<uint64_t> ids_by_source_;
   Status status_;
 };
 
