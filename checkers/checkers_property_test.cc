@@ -24,26 +24,34 @@ namespace {
 using Type = HistoryLine::Type;
 using Lines = std::vector<HistoryLine>;
 
-constexpr const char* kFigures[] = {"delivery.lost",           "delivery.duplicated",
-                                    "delivery.unexpected",     "delivery.delivered-after-fail",
-                                    "state.count-repeat",      "state.count-gap",
-                                    "state.count-regression",  "state.overcount",
-                                    "order.violations",        "windows.mismatched",
-                                    "visibility.aborted-reads"};
+constexpr const char* kFigures[] = {"delivery.lost",
+                                    "delivery.duplicated",
+                                    "delivery.unexpected",
+                                    "delivery.delivered-after-fail",
+                                    "state.count-repeat",
+                                    "state.count-gap",
+                                    "state.count-regression",
+                                    "state.overcount",
+                                    "order.violations",
+                                    "windows.mismatched",
+                                    "visibility.aborted-reads",
+                                    "visibility.retracted"};
 
 enum class Plant {
-  kDropOutput,       // the last output of k keys (k windows)
-  kDuplicateOutput,  // an identical copy of k outputs (window results)
-  kSwapCounts,       // the counts of k neighbouring pairs in a partition
-  kRollBack,         // k pairs of a key's consecutive counts observed in reverse
-  kDoubleApply,      // k records applied again after the next one
-  kWindowUp,         // k window results one above their input
-  kWindowDown,       // k window results one below their input
-  kAbortedRead,      // k uncommitted results that never commit
-  kUnknownId,        // k outputs (window results) for ids (windows) never input
-  kDropMiddle,       // k outputs that are not their key's last: a gap
-  kOvercount,        // k keys whose last record is applied twice
-  kAfterFail,        // k delivered records, of distinct keys, whose send is said to have failed
+  kDropOutput,        // the last output of k keys (k windows)
+  kDuplicateOutput,   // an identical copy of k outputs (window results)
+  kSwapCounts,        // the counts of k neighbouring pairs in a partition
+  kRollBack,          // k pairs of a key's consecutive counts observed in reverse
+  kDoubleApply,       // k records applied again after the next one
+  kWindowUp,          // k window results one above their input
+  kWindowDown,        // k window results one below their input
+  kAbortedRead,       // k uncommitted results that never commit
+  kUnknownId,         // k outputs (window results) for ids (windows) never input
+  kDropMiddle,        // k outputs that are not their key's last: a gap
+  kOvercount,         // k keys whose last record is applied twice
+  kAfterFail,         // k delivered records, of distinct keys, whose send is said to have failed
+  kRetract,           // k committed outputs (the last of k keys; window results) taken back
+  kRetractRedeliver,  // the same, each committed again after it was taken back
 };
 
 struct PlantSpec {
@@ -170,6 +178,20 @@ const std::vector<PlantSpec>& Specs() {
        {"delivery.delivered-after-fail", "state.overcount"},
        {},
        {false, false, false}},
+      {Plant::kRetract,
+       "retract",
+       true,
+       true,
+       {"visibility.retracted", "delivery.lost"},
+       {"visibility.retracted", "delivery.lost", "windows.mismatched"},
+       {true, false, false}},
+      {Plant::kRetractRedeliver,
+       "retract, deliver again",
+       true,
+       true,
+       {"visibility.retracted"},
+       {"visibility.retracted"},
+       {true, true, false}},
   };
   return specs;
 }
@@ -267,7 +289,9 @@ int MarkDeliveredUnknown(int n, Rng& rng, Lines* lines) {
   const Layout l = Describe(*lines);
   std::vector<size_t> delivered;
   for (const auto& [id, line] : l.input_line) {
-    if (l.committed.count(id) && (*lines)[line].status == SendStatus::kOk) {
+    // The last committed output of the id, unless a retract plant gave it a source.
+    if (l.committed.count(id) && (*lines)[l.committed.at(id)].source == 0 &&
+        (*lines)[line].status == SendStatus::kOk) {
       delivered.push_back(line);
     }
   }
@@ -448,6 +472,49 @@ int PlantAnomalies(Plant plant, JobKind job, int k, Rng& rng, Lines* lines) {
         ++planted;
       }
       break;
+    case Plant::kRetract:
+    case Plant::kRetractRedeliver: {
+      // Each taken-back output has a source of its own. Where an earlier committed output that
+      // is no key's last is free, it shares the source and stays (kept 1), as the head of a
+      // segment cut by a power loss does.
+      std::vector<size_t> targets;
+      std::vector<size_t> heads = l.windows;
+      if (window_job) {
+        targets = Pick(l.windows, k, rng);
+      } else {
+        heads.clear();
+        for (uint32_t key : Pick(last_of_keys(1), k, rng)) {
+          targets.push_back(l.committed.at(l.key_ids.at(key).back()));
+        }
+        for (const auto& [key, ids] : l.key_ids) {
+          for (size_t i = 0; i + 1 < ids.size(); ++i) heads.push_back(l.committed.at(ids[i]));
+        }
+      }
+      std::set<size_t> used(targets.begin(), targets.end());
+      heads = Pick(heads, static_cast<int>(heads.size()), rng);
+      for (size_t target : targets) {
+        const uint32_t source = static_cast<uint32_t>(++planted);
+        HistoryLine back;
+        back.type = Type::kRetraction;
+        back.t = (*lines)[target].t;
+        back.source = source;
+        for (size_t head : heads) {
+          if (head < target && used.insert(head).second) {
+            (*lines)[head].source = source;
+            back.kept = 1;
+            break;
+          }
+        }
+        (*lines)[target].source = source;
+        edits.inserted.insert({target, back});
+        if (plant == Plant::kRetractRedeliver) {
+          HistoryLine again = (*lines)[target];
+          again.source = 0;
+          edits.inserted.insert({target, again});
+        }
+      }
+      break;
+    }
     case Plant::kDropMiddle: {
       std::vector<uint64_t> middle;
       for (const auto& [key, ids] : l.key_ids)
@@ -509,7 +576,11 @@ RC_GTEST_PROP(CheckersProperty, ReportExactlyThePlantedAnomalies, ()) {
   std::map<std::string, int64_t> expected;
   for (const char* figure : spec.Figures(options.job)) expected[figure] = planted;
   for (const char* figure : kFigures) {
-    RC_ASSERT(r.Figure(figure) == (expected.count(figure) ? expected[figure] : 0));
+    const int64_t want = expected.count(figure) ? expected[figure] : 0;
+    if (r.Figure(figure) != want) {
+      RC_FAIL(std::string(spec.name) + ": " + figure + " is " + std::to_string(r.Figure(figure)) +
+              ", expected " + std::to_string(want) + "\n" + FormatHistory(lines, options));
+    }
   }
   const int after_fail = spec.plant == Plant::kAfterFail ? planted : 0;
   RC_ASSERT(r.Figure("delivery.failed") == failed + after_fail);

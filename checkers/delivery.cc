@@ -100,16 +100,28 @@ CheckerResult CheckVisibility(const History& history, const RecordIndex& index,
   CheckerResult r = NewCheckerResult(CheckerId::kVisibility);
   Anomaly& aborted = *r.Find("aborted-reads");
   const auto& outputs = history.outputs;
+  // Committed and later taken back is still committed: reading it early was no aborted read
+  // (the retraction is its own anomaly). By input, then line.
+  std::vector<std::pair<uint32_t, uint32_t>> taken_back;
+  for (const RetractionEvent& back : history.retractions) {
+    uint32_t in = back.window ? kNoInput : index.InputOf(back.index);
+    if (in != kNoInput) taken_back.push_back({in, back.index});
+  }
+  std::sort(taken_back.begin(), taken_back.end());
   std::vector<std::pair<std::pair<uint64_t, int64_t>, uint32_t>> never_committed;
   for (uint32_t o = 0; o < outputs.size(); ++o) {
     if (outputs[o].committed) continue;
     uint32_t in = index.InputOf(o);
     bool became_committed = false;
+    // A countless output (the delivery job) is matched by its id alone.
+    auto same = [&](uint32_t c) {
+      return outputs[o].count == kNoCount || outputs[c].count == outputs[o].count;
+    };
     if (in != kNoInput) {
-      // A countless output (the delivery job) is matched by its id alone.
-      for (uint32_t c : index.CommittedOutputs(in)) {
-        became_committed = became_committed || outputs[o].count == kNoCount ||
-                           outputs[c].count == outputs[o].count;
+      for (uint32_t c : index.CommittedOutputs(in)) became_committed = became_committed || same(c);
+      auto it = std::lower_bound(taken_back.begin(), taken_back.end(), std::make_pair(in, 0u));
+      for (; it != taken_back.end() && it->first == in; ++it) {
+        became_committed = became_committed || same(it->second);
       }
     }
     if (!became_committed) never_committed.push_back({{outputs[o].id, outputs[o].count}, o});

@@ -251,6 +251,13 @@ void AppendKey(uint32_t key, std::string* out) {
   out->append("\"");
 }
 
+void AppendSource(uint32_t source, std::string* out) {
+  if (source == 0) return;
+  out->append(",\"source\":\"seg-");
+  AppendInt(source, out);
+  out->push_back('"');
+}
+
 }  // namespace
 
 void GenerateSyntheticHistory(const SyntheticOptions& options,
@@ -295,6 +302,7 @@ void AppendHistoryLine(const HistoryLine& line, const SyntheticOptions& options,
       AppendKey(line.key, out);
       if (options.job != JobKind::kDelivery) AppendField("count", line.count, out);
       out->append(line.committed ? ",\"committed\":true" : ",\"committed\":false");
+      AppendSource(line.source, out);
       break;
     case Type::kWindow:
       out->append(",\"type\":\"window\"");
@@ -303,6 +311,12 @@ void AppendHistoryLine(const HistoryLine& line, const SyntheticOptions& options,
       AppendField("end", line.end, out);
       AppendField("count", line.count, out);
       out->append(line.committed ? ",\"committed\":true" : ",\"committed\":false");
+      AppendSource(line.source, out);
+      break;
+    case Type::kRetraction:
+      out->append(",\"type\":\"retraction\"");
+      AppendSource(line.source, out);
+      AppendField("kept", line.kept, out);
       break;
     case Type::kFault:
       out->append(",\"type\":\"fault\"");

@@ -30,7 +30,16 @@ struct SyntheticOptions {
 
 // One line of a history as the generator makes it; tests mutate these before formatting.
 struct HistoryLine {
-  enum class Type : uint8_t { kMeta, kInput, kOutput, kWindow, kFault, kRuntime, kPhase };
+  enum class Type : uint8_t {
+    kMeta,
+    kInput,
+    kOutput,
+    kWindow,
+    kFault,
+    kRuntime,
+    kPhase,
+    kRetraction
+  };
   Type type = Type::kMeta;
   int64_t t = 0;
   uint64_t id = 0;
@@ -43,6 +52,8 @@ struct HistoryLine {
   int64_t end = 0;
   int64_t checkpoint = 0;
   bool committed = true;
+  uint32_t source = 0;  // output, window, retraction: formatted "seg-<source>" when > 0
+  int64_t kept = 0;     // retraction: how many of the source's committed lines are still there
   SendStatus status = SendStatus::kOk;  // input: formatted when not ok
   std::string_view name;                // fault: its kind; runtime: the event
   std::string_view target;              // fault: its target

@@ -109,7 +109,9 @@ WindowTable::WindowTable(const History& history, const IdIndex& ids)
     if (r.committed && !r.retracted) {  // a retracted result is not in the output any more
       w.committed.push_back(l);
       w.delivered_t = std::min(w.delivered_t, r.t);
-    } else if (!r.committed) {
+    } else if (r.committed) {
+      w.retracted.push_back(l);
+    } else {
       w.uncommitted.push_back(l);
     }
   }
@@ -230,9 +232,11 @@ CheckerResult CheckWindowVisibility(const History& history, const WindowTable& t
     if (w.uncommitted.empty()) continue;
     for (uint32_t l : DistinctCounts(history, w.uncommitted)) {
       const WindowEvent& seen = history.windows[l];
-      bool became_committed = std::any_of(w.committed.begin(), w.committed.end(), [&](uint32_t c) {
-        return history.windows[c].count == seen.count;
-      });
+      // Committed and later taken back is still committed: no aborted read (the retraction
+      // is its own anomaly).
+      auto same_count = [&](uint32_t c) { return history.windows[c].count == seen.count; };
+      bool became_committed = std::any_of(w.committed.begin(), w.committed.end(), same_count) ||
+                              std::any_of(w.retracted.begin(), w.retracted.end(), same_count);
       if (became_committed) continue;
       aborted.Note([&] {
         nlohmann::json e = WindowExample(w, seen.t, context);

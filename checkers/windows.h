@@ -29,6 +29,7 @@ class WindowTable {
     int64_t sends[3] = {0, 0, 0};
     uint32_t first_input = kNoInput;    // of any status
     std::vector<uint32_t> committed;    // indices of committed window lines, line order
+    std::vector<uint32_t> retracted;    // indices of committed lines taken back since
     std::vector<uint32_t> uncommitted;  // indices of uncommitted window lines
     int64_t delivered_t = kNever;       // `t` of the first committed result
 

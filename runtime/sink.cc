@@ -73,6 +73,28 @@ int RenameNoReplace(const std::string& from, const std::string& to) {
   return ::rename(from.c_str(), to.c_str());
 }
 
+}  // namespace
+
+Result<uint64_t> PendingOutputBytes(const std::string& output_dir, int64_t attempt) {
+  const std::string dir = JoinPath(output_dir, kPending);
+  if (!PathExists(dir)) return uint64_t{0};
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
+  uint64_t bytes = 0;
+  for (const std::string& name : names) {
+    std::optional<PendingTxnName> parsed = ParsePendingName(name);
+    if (!parsed || parsed->attempt != attempt) continue;
+    Result<uint64_t> size = FileSize(JoinPath(dir, name));
+    if (size.ok()) {
+      bytes += *size;
+    } else if (!size.status().IsNotFound()) {  // not found: committed or aborted meanwhile
+      return size.status();
+    }
+  }
+  return bytes;
+}
+
+namespace {
+
 // Promised: see TransactionalSink. After a failed Write, Flush or PreCommit the sink is
 // broken (its open file may have lost data) and every later call returns that error; a
 // failed Commit can be retried.

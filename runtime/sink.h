@@ -93,6 +93,12 @@ struct OutputEntry {
 };
 Result<std::vector<OutputEntry>> ReadOutput(const std::string& output_dir, bool include_pending);
 
+// Bytes that the transactions of attempt `attempt` hold in OUT/pending/ (pre-committed or
+// open): output a sink has written and the next completed checkpoint will commit. Pending
+// files of other attempts are aborted output and do not count. 0 when pending/ is missing.
+// The harness waits for 0 before its final read (docs/design.md, "When a run is judged").
+Result<uint64_t> PendingOutputBytes(const std::string& output_dir, int64_t attempt);
+
 // Committed output that an output directory no longer holds: of the records an OutputTailer
 // returned from committed file `file`, only the first `kept` are still there (0: the file is
 // gone). A power loss that takes back un-fsynced output, or a deleted segment, does this.

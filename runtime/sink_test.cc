@@ -126,6 +126,36 @@ TEST(TransactionalSinkTest, TwoPhaseCommitLifecycle) {
   EXPECT_EQ(snap4->precommitted.size(), 1u) << "committed transactions leave the snapshot";
 }
 
+// What the harness waits for before its final read: no output of the running attempt left in
+// a transaction, open or pre-committed. An earlier attempt's leftovers are aborted output.
+TEST(TransactionalSinkTest, PendingOutputBytesCountsTheAttemptsUncommittedOutput) {
+  TempDir dir;
+  auto bytes = [&](int64_t attempt) {
+    auto n = PendingOutputBytes(dir.path(), attempt);
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() ? *n : uint64_t{0};
+  };
+  EXPECT_EQ(bytes(1), 0u) << "no output directory yet";
+  auto stale = OpenSink(dir.path(), 1, 1);
+  ASSERT_TRUE(stale->Write(Rec(9)).ok());
+  ASSERT_TRUE(stale->Flush().ok());
+  const uint64_t stale_bytes = bytes(1);
+  EXPECT_GT(stale_bytes, 0u);
+
+  auto sink = OpenSink(dir.path(), 0, 2);
+  EXPECT_EQ(bytes(2), 0u) << "an empty open transaction holds nothing";
+  ASSERT_TRUE(sink->Write(Rec(1)).ok());
+  EXPECT_EQ(bytes(2), 0u) << "buffered in the sink, not written yet";
+  ASSERT_TRUE(sink->Flush().ok());
+  const uint64_t open_bytes = bytes(2);
+  EXPECT_GT(open_bytes, 0u);
+  ASSERT_TRUE(sink->PreCommit(1).ok());
+  EXPECT_EQ(bytes(2), open_bytes) << "pre-committed is not committed";
+  ASSERT_TRUE(sink->Commit(1).ok());
+  EXPECT_EQ(bytes(2), 0u);
+  EXPECT_EQ(bytes(1), stale_bytes) << "attempts are counted apart";
+}
+
 TEST(TransactionalSinkTest, OpenCommitsTheRestoredAndAbortsTheRest) {
   TempDir dir;
   SinkSnapshot completed;

@@ -2,9 +2,11 @@
 """The soak: seeded runs of the fault-free scenarios and the smoke scenarios, in every mode,
 counting verdicts other than expected (docs/detection.md, "Zero false alarms").
 
-Rounds take the scenarios in turn, each with a new seed (base seed + round), one `faultline
-run` each, until every mode has --runs runs or --minutes have passed; a run still going at the
-deadline finishes. A run's verdict counts against its scenario's expectation for its mode;
+Each round runs one scenario in one mode (`faultline run --mode`) with a new seed (base seed +
+round): the mode with the fewest counted runs so far, and the next scenario in turn among those
+that run in that mode, until every mode has --runs runs or --minutes have passed; a run still
+going at the deadline finishes. So the modes fill evenly although most scenarios are
+exactly-once only. A run's verdict counts against its scenario's expectation for its mode;
 scenarios that expect `any` there do not count. Every run keeps its store entry (history,
 results, report, node logs); one that is not valid also keeps its data (input, output,
 checkpoints), so an unexpected verdict explains itself. With --load N, N busy
@@ -35,6 +37,13 @@ def suite_files(suite):
     with open(suite, encoding="utf-8") as f:
         listed = json.load(f)["scenarios"]
     return [os.path.join(os.path.dirname(suite), name) for name in listed]
+
+
+def scenario_modes(path):
+    """The modes `path` runs in, as `faultline run` reads its "mode" (one or a list)."""
+    with open(path, encoding="utf-8") as f:
+        mode = json.load(f).get("mode", MODES)
+    return [mode] if isinstance(mode, str) else list(mode)
 
 
 def run_dirs(store, before):
@@ -116,8 +125,14 @@ def main():
         return 2
     try:
         scenarios = suite_files(args.suite)
-    except (OSError, ValueError, KeyError) as e:
-        log(f"{args.suite}: expected a JSON object with a \"scenarios\" list: {e}")
+        by_mode = {m: [s for s in scenarios if m in scenario_modes(s)] for m in MODES}
+    except (OSError, ValueError, KeyError, AttributeError) as e:
+        log(f"{args.suite}: expected a JSON object with a \"scenarios\" list of scenario "
+            f"files: {e}")
+        return 2
+    if not all(by_mode.values()):
+        log(f"{args.suite}: no scenario runs in "
+            + ", ".join(m for m in MODES if not by_mode[m]))
         return 2
     base_seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
     store = args.store or f"/tmp/faultline-soak-{time.strftime('%Y%m%dT%H%M%S')}"
@@ -129,15 +144,20 @@ def main():
     t0 = time.monotonic()
     deadline = t0 + args.minutes * 60
     round_no = 0
+    turn = {m: 0 for m in MODES}
     try:
         while time.monotonic() < deadline:
-            if all(sum(r["mode"] == m and r["counted"] for r in runs) >= args.runs for m in MODES):
+            counted = {m: sum(r["mode"] == m and r["counted"] for r in runs) for m in MODES}
+            if all(n >= args.runs for n in counted.values()):
                 break
-            scenario = scenarios[round_no % len(scenarios)]
+            mode = min(MODES, key=lambda m: counted[m])
+            scenario = by_mode[mode][turn[mode] % len(by_mode[mode])]
+            turn[mode] += 1
             seed = base_seed + round_no
             round_no += 1
             before = set(run_dirs(store, set()))
-            cmd = [args.binary, "run", scenario, "--seed", str(seed), "--store", store]
+            cmd = [args.binary, "run", scenario, "--seed", str(seed), "--mode", mode,
+                   "--store", store]
             with open(os.path.join(store, "soak.log"), "a", encoding="utf-8") as out:
                 out.write(f"\n$ {' '.join(cmd)}\n")
                 out.flush()
@@ -153,11 +173,11 @@ def main():
             if not new:
                 # A harness error before any run was made: it counts against every mode named.
                 runs.append({"run": store, "scenario": os.path.basename(scenario), "seed": seed,
-                             "mode": None, "expected": "valid", "verdict": f"error (exit {rc})",
+                             "mode": mode, "expected": "valid", "verdict": f"error (exit {rc})",
                              "as_expected": False, "counted": True, "unknown_reasons": [],
                              "failing": []})
-                log(f"{os.path.basename(scenario)} seed {seed}: no run recorded (exit {rc}); "
-                    f"see {store}/soak.log")
+                log(f"{os.path.basename(scenario)} seed {seed} {mode}: no run recorded "
+                    f"(exit {rc}); see {store}/soak.log")
             for r in new:
                 runs.append(r)
                 mark = "ok" if r["as_expected"] or not r["counted"] else "UNEXPECTED"

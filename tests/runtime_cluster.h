@@ -121,7 +121,7 @@ class Cluster {
           if (auto st = cluster_->QueryStatus(); st.ok()) status = *st;
           return quiescence.Observe({expected_ids, static_cast<int64_t>(out.copies.size()),
                                      static_cast<int64_t>(out.total)},
-                                    status);
+                                    status, status && cluster_->OutputPending(*status));
         },
         Deadline::AfterMillis(90'000), 250);
     return out;

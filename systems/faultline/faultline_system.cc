@@ -151,7 +151,7 @@ bool FaultlineSystem::Quiescent(const DeliveryProgress& progress) {
   if (status && status->state == "failed") {
     halted_ = "the job failed: " + status->reply.value("failure", std::string("(no reason given)"));
   }
-  return quiescence_.Observe(progress, status);
+  return quiescence_.Observe(progress, status, status && cluster_->OutputPending(*status));
 }
 
 std::optional<std::string> FaultlineSystem::Halted() { return halted_; }

@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "runtime/control.h"
 #include "runtime/events.h"
+#include "runtime/sink.h"
 
 namespace faultline::systems {
 namespace {
@@ -126,6 +127,11 @@ Status RuntimeCluster::Kill(const std::string& id) {
   return Status::Ok();
 }
 
+bool RuntimeCluster::OutputPending(const CoordinatorStatus& status) const {
+  Result<uint64_t> bytes = runtime::PendingOutputBytes(config_.output_dir, status.attempt);
+  return !bytes.ok() || *bytes > 0;
+}
+
 Result<nlohmann::json> RuntimeCluster::Admin(const std::string& node, const nlohmann::json& request,
                                              int64_t timeout_ms) const {
   const runtime::NodeConfig* config = config_.FindNode(node);
@@ -146,6 +152,7 @@ Result<CoordinatorStatus> RuntimeCluster::QueryStatus() const {
   st.state = reply.value("state", "");
   st.completed = reply.value("completed_checkpoints", int64_t{0});
   st.last_completed = reply.value("last_completed_checkpoint", int64_t{0});
+  st.attempt = reply.value("attempt", int64_t{0});
   st.reply = std::move(reply);
   return st;
 }
@@ -168,7 +175,12 @@ std::vector<NodeEvent> RuntimeCluster::ReadEvents() const {
 }
 
 bool QuiescenceTracker::Observe(const DeliveryProgress& progress,
-                                const std::optional<CoordinatorStatus>& status) {
+                                const std::optional<CoordinatorStatus>& status,
+                                bool output_pending) {
+  if (output_pending) {
+    quiet_from_ = -1;
+    return false;
+  }
   if (expect_every_id_ && progress.acknowledged_delivered >= progress.acknowledged) return true;
   if (!status || status->state != "running") {
     quiet_from_ = -1;

@@ -36,6 +36,7 @@ struct CoordinatorStatus {
   std::string state;  // "running", "restoring", ...
   int64_t completed = 0;
   int64_t last_completed = 0;
+  int64_t attempt = 0;
   nlohmann::json reply;  // the whole reply
 };
 
@@ -75,6 +76,10 @@ class RuntimeCluster {
 
   // The coordinator's status; an error when it does not answer within a second.
   Result<CoordinatorStatus> QueryStatus() const;
+  // Whether a transaction of the attempt `status` names holds output not yet committed (or
+  // the output directory cannot be read, which tells nothing either): QuiescenceTracker's
+  // `output_pending`.
+  bool OutputPending(const CoordinatorStatus& status) const;
   // One admin request to `node`; the reply, or an error when it is unreachable or says !ok.
   Result<nlohmann::json> Admin(const std::string& node, const nlohmann::json& request,
                                int64_t timeout_ms) const;
@@ -95,19 +100,24 @@ class RuntimeCluster {
   NodeSet nodes_;
 };
 
-// QuiescenceTracker decides when a runtime job has delivered all it ever will: every expected
-// id delivered (when ids are expected at all: the count job), or the committed output did not
-// grow across `checkpoints` completed checkpoints. The count starts at the checkpoint after
-// the last growth: the one completing while output grew may commit output the reader has not
-// read yet (the sinks commit on its notification). A coordinator that does not answer, or
-// whose job is not running, restarts the count. Thread-compatible.
+// QuiescenceTracker decides when a runtime job has delivered all it ever will, so that the
+// run is judged only on output that had every chance to commit (docs/design.md, "When a run is
+// judged"): no transaction of the running attempt holds output (it would commit at the next
+// checkpoint), and then either every expected id is delivered (when ids are expected at all:
+// the count job) or the committed output did not grow across `checkpoints` completed
+// checkpoints. The count starts at the checkpoint after the last growth (the one completing
+// while output grew may commit output the reader has not read yet: the sinks commit on its
+// notification) or after the last sight of pending output. A coordinator that does not
+// answer, or whose job is not running, restarts the count. Thread-compatible.
 class QuiescenceTracker {
  public:
   QuiescenceTracker(int checkpoints, bool expect_every_id)
       : checkpoints_(checkpoints), expect_every_id_(expect_every_id) {}
 
-  // One observation; true once quiescent.
-  bool Observe(const DeliveryProgress& progress, const std::optional<CoordinatorStatus>& status);
+  // One observation; true once quiescent. `output_pending`: a transaction of the running
+  // attempt holds output (runtime::PendingOutputBytes > 0).
+  bool Observe(const DeliveryProgress& progress, const std::optional<CoordinatorStatus>& status,
+               bool output_pending);
 
  private:
   int checkpoints_;

@@ -8,32 +8,49 @@
 namespace faultline::systems {
 namespace {
 
-CoordinatorStatus Running(int64_t completed) { return {"running", completed, completed, {}}; }
+CoordinatorStatus Running(int64_t completed) { return {"running", completed, completed, 0, {}}; }
 
 TEST(QuiescenceTracker, EveryExpectedIdDeliveredIsEnough) {
   QuiescenceTracker q(3, /*expect_every_id=*/true);
-  EXPECT_FALSE(q.Observe({100, 99, 99}, Running(1)));
-  EXPECT_TRUE(q.Observe({100, 100, 100}, std::nullopt));
+  EXPECT_FALSE(q.Observe({100, 99, 99}, Running(1), false));
+  EXPECT_TRUE(q.Observe({100, 100, 100}, std::nullopt, false));
 }
 
 TEST(QuiescenceTracker, CountsCheckpointsFromTheOneAfterTheLastGrowth) {
   QuiescenceTracker q(2, /*expect_every_id=*/false);
-  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(5)));  // growth seen at chk 5: count from 6
-  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(6)));
-  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(7)));
-  EXPECT_TRUE(q.Observe({0, 0, 10}, Running(8)));
+  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(5), false));  // growth seen at chk 5: count from 6
+  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(6), false));
+  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(7), false));
+  EXPECT_TRUE(q.Observe({0, 0, 10}, Running(8), false));
 }
 
 TEST(QuiescenceTracker, GrowthOrAnUnhealthyCoordinatorRestartsTheCount) {
   QuiescenceTracker q(1, /*expect_every_id=*/false);
-  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(1)));
-  EXPECT_FALSE(q.Observe({0, 0, 11}, Running(2)));  // grew: count from 3
-  EXPECT_FALSE(q.Observe({0, 0, 11}, Running(3)));
-  EXPECT_FALSE(q.Observe({0, 0, 11}, std::nullopt));  // unreachable
-  EXPECT_FALSE(q.Observe({0, 0, 11}, Running(4)));    // counting again: from 5
-  EXPECT_FALSE(q.Observe({0, 0, 11}, CoordinatorStatus{"restoring", 5, 5, {}}));
-  EXPECT_FALSE(q.Observe({0, 0, 11}, Running(6)));
-  EXPECT_TRUE(q.Observe({0, 0, 11}, Running(8)));
+  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(1), false));
+  EXPECT_FALSE(q.Observe({0, 0, 11}, Running(2), false));  // grew: count from 3
+  EXPECT_FALSE(q.Observe({0, 0, 11}, Running(3), false));
+  EXPECT_FALSE(q.Observe({0, 0, 11}, std::nullopt, false));  // unreachable
+  EXPECT_FALSE(q.Observe({0, 0, 11}, Running(4), false));    // counting again: from 5
+  EXPECT_FALSE(q.Observe({0, 0, 11}, CoordinatorStatus{"restoring", 5, 5, 0, {}}, false));
+  EXPECT_FALSE(q.Observe({0, 0, 11}, Running(6), false));
+  EXPECT_TRUE(q.Observe({0, 0, 11}, Running(8), false));
+}
+
+// Output in a transaction commits at the next checkpoint: neither all ids delivered nor many
+// checkpoints without growth make the run quiescent while it waits (docs/design.md, "When a
+// run is judged").
+TEST(QuiescenceTracker, OutputInATransactionHoldsQuiescenceAndRestartsTheCount) {
+  QuiescenceTracker every_id(3, /*expect_every_id=*/true);
+  EXPECT_FALSE(every_id.Observe({100, 100, 100}, Running(1), /*output_pending=*/true));
+  EXPECT_TRUE(every_id.Observe({100, 100, 100}, Running(2), false));
+
+  QuiescenceTracker q(2, /*expect_every_id=*/false);
+  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(1), false));  // count from 2
+  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(3), false));
+  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(4), true));   // would have been quiet
+  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(5), false));  // committed, nothing new: from 6
+  EXPECT_FALSE(q.Observe({0, 0, 10}, Running(7), false));
+  EXPECT_TRUE(q.Observe({0, 0, 10}, Running(8), false));
 }
 
 TEST(RuntimeCluster, WritesOneConfigWithEveryNodeAndLink) {
