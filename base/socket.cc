@@ -9,9 +9,16 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <string>
+#include <utility>
 
 namespace faultline {
 namespace {
+
+constexpr int kFirstPickedPort = 10000;  // below: ports that well-known services may use
 
 int PollMillis(const Deadline& deadline) {
   int64_t ms = (deadline.RemainingNanos() + 999'999) / 1'000'000;
@@ -116,8 +123,36 @@ int LocalPort(int fd) {
   return ntohs(sa.sin_port);
 }
 
+std::pair<int, int> EphemeralPortRange() {
+  std::pair<int, int> range = {32768, 60999};  // Linux's default
+  FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+  if (f != nullptr) {
+    if (std::fscanf(f, "%d %d", &range.first, &range.second) != 2) range = {32768, 60999};
+    std::fclose(f);
+  }
+  return range;
+}
+
 Result<int> PickFreePort() {
-  ASSIGN_OR_RETURN(Fd fd, ListenTcp("127.0.0.1:0"));
+  // Port 0 would give a port of the ephemeral range, which the kernel also hands to every
+  // outgoing connection: one made between this pick and the node's bind takes the port
+  // (EADDRINUSE, seen in a soak under load). Pick outside that range instead. The choice does
+  // not change what a run does, so it is not drawn from the run's seeded RNG.
+  static std::mutex mu;
+  static std::minstd_rand rng(static_cast<uint32_t>(std::random_device{}()));
+  const auto [low, high] = EphemeralPortRange();
+  const bool below = low - kFirstPickedPort >= 65535 - high;
+  const int first = below ? kFirstPickedPort : high + 1;
+  const int count = below ? low - kFirstPickedPort : 65535 - high;
+  for (int attempt = 0; count > 0 && attempt < 100; ++attempt) {
+    int port;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      port = first + static_cast<int>(rng() % static_cast<uint32_t>(count));
+    }
+    if (ListenTcp("127.0.0.1:" + std::to_string(port)).ok()) return port;
+  }
+  ASSIGN_OR_RETURN(Fd fd, ListenTcp("127.0.0.1:0"));  // all tried were taken: any free one
   return LocalPort(fd.get());
 }
 

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -54,8 +55,11 @@ Result<Fd> ListenTcp(const std::string& address);
 Result<std::string> LocalAddress(int fd);
 // The local port of a bound socket, -1 on error.
 int LocalPort(int fd);
-// A free loopback port right now (for configs; another process may take it before it is used).
+// A free loopback port right now (for configs; another process may take it before it is used),
+// outside the kernel's ephemeral range so that outgoing connections do not take it meanwhile.
 Result<int> PickFreePort();
+// The kernel's ephemeral port range (net.ipv4.ip_local_port_range), inclusive.
+std::pair<int, int> EphemeralPortRange();
 
 // Starts a non-blocking connect to `sa`. `*in_progress` tells whether the caller must wait for
 // writability and then check SocketError(). TCP_NODELAY is set.
