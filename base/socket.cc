@@ -7,11 +7,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -136,21 +138,25 @@ std::pair<int, int> EphemeralPortRange() {
 Result<int> PickFreePort() {
   // Port 0 would give a port of the ephemeral range, which the kernel also hands to every
   // outgoing connection: one made between this pick and the node's bind takes the port
-  // (EADDRINUSE, seen in a soak under load). Pick outside that range instead. The choice does
-  // not change what a run does, so it is not drawn from the run's seeded RNG.
+  // (EADDRINUSE, seen in a soak under load). Pick outside that range instead, and never the
+  // same port twice in a process: a picked port stays free until its node binds it, so a free
+  // port may already be another node's (also seen). The choice does not change what a run
+  // does, so it is not drawn from the run's seeded RNG.
   static std::mutex mu;
   static std::minstd_rand rng(static_cast<uint32_t>(std::random_device{}()));
+  static std::set<int> handed_out;
   const auto [low, high] = EphemeralPortRange();
   const bool below = low - kFirstPickedPort >= 65535 - high;
   const int first = below ? kFirstPickedPort : high + 1;
   const int count = below ? low - kFirstPickedPort : 65535 - high;
+  std::lock_guard<std::mutex> lock(mu);
+  if (handed_out.size() * 2 > static_cast<size_t>(std::max(count, 0))) handed_out.clear();
   for (int attempt = 0; count > 0 && attempt < 100; ++attempt) {
-    int port;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      port = first + static_cast<int>(rng() % static_cast<uint32_t>(count));
+    int port = first + static_cast<int>(rng() % static_cast<uint32_t>(count));
+    if (handed_out.count(port) == 0 && ListenTcp("127.0.0.1:" + std::to_string(port)).ok()) {
+      handed_out.insert(port);
+      return port;
     }
-    if (ListenTcp("127.0.0.1:" + std::to_string(port)).ok()) return port;
   }
   ASSIGN_OR_RETURN(Fd fd, ListenTcp("127.0.0.1:0"));  // all tried were taken: any free one
   return LocalPort(fd.get());

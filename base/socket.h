@@ -56,7 +56,8 @@ Result<std::string> LocalAddress(int fd);
 // The local port of a bound socket, -1 on error.
 int LocalPort(int fd);
 // A free loopback port right now (for configs; another process may take it before it is used),
-// outside the kernel's ephemeral range so that outgoing connections do not take it meanwhile.
+// outside the kernel's ephemeral range so that outgoing connections do not take it meanwhile,
+// and never one this process was given before (it stays free until its user binds it).
 Result<int> PickFreePort();
 // The kernel's ephemeral port range (net.ipv4.ip_local_port_range), inclusive.
 std::pair<int, int> EphemeralPortRange();
