@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "checkers/history.h"
@@ -16,9 +17,9 @@ namespace faultline::checkers {
 //                 input was written (null if none)
 //   faults        [{fault, target, begin, end, recovery_ns, heal_to_output_ns}]: time from the
 //                 fault's begin (its end) to the first delivery of an input written after it
-// `delivered_t` holds per input the `t` of its first committed delivery (kNever: never, or a
-// repeated input); `output_times` the `t` of every committed output. Pure function.
-CheckerResult CheckAvailability(const History& history, const std::vector<int64_t>& delivered_t,
-                                std::vector<int64_t> output_times);
+// `delivered_t(input)` is the `t` of the input's first committed delivery (kNever: never, or
+// a repeated input). Pure function.
+CheckerResult CheckAvailability(const History& history,
+                                const std::function<int64_t(uint32_t)>& delivered_t);
 
 }  // namespace faultline::checkers

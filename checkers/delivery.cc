@@ -56,7 +56,7 @@ CheckerResult CheckDelivery(const History& history, const RecordIndex& index,
         after_fail.Note([&] {
           nlohmann::json e = {{"id", inputs[i].id}, {"copies", mine.size()}};
           e["outputs"] = OutputsJson(outputs, mine);
-          context.AddInput(i, index.delivered_times()[i], index.delivered_times()[i], &e);
+          context.AddInput(i, index.delivered_t(i), index.delivered_t(i), &e);
           return e;
         });
       }
@@ -77,7 +77,7 @@ CheckerResult CheckDelivery(const History& history, const RecordIndex& index,
         int64_t last_t = 0;
         for (uint32_t o : mine) last_t = std::max(last_t, outputs[o].t);
         e["outputs"] = OutputsJson(outputs, mine);
-        context.AddInput(i, index.delivered_times()[i], last_t, &e);
+        context.AddInput(i, index.delivered_t(i), last_t, &e);
         return e;
       });
     }
@@ -132,7 +132,7 @@ CheckerResult CheckVisibility(const History& history, const RecordIndex& index,
       if (in == kNoInput) return OrphanOutputExample(outputs[o], context);
       nlohmann::json e = {
           {"id", outputs[o].id}, {"count", CountJson(outputs[o].count)}, {"t", outputs[o].t}};
-      context.AddInput(in, index.delivered_times()[in], outputs[o].t, &e);
+      context.AddInput(in, index.delivered_t(in), outputs[o].t, &e);
       return e;
     });
   }

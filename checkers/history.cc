@@ -1,6 +1,7 @@
 #include "checkers/history.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "checkers/registry.h"
 
@@ -330,6 +332,7 @@ uint32_t HistoryReader::InternKey(std::string_view key) {
     if (key_hashes_[k] == h && history_.keys[k] == key) return k;
   }
   auto index = static_cast<uint32_t>(history_.keys.size());
+  if (index == kMaxKeys) return kNoKey;
   key_slots_[s] = index;
   history_.keys.emplace_back(key);
   key_hashes_.push_back(h);
@@ -374,12 +377,15 @@ void HistoryReader::ReserveFor(uint64_t total_bytes, uint64_t bytes_so_far) {
   reserve(&history_.windows);
 }
 
+Status HistoryReader::FeedEnd() {
+  if (pending_.empty()) return Status::Ok();
+  std::string line = std::move(pending_);
+  pending_.clear();
+  return ParseLine(line);
+}
+
 Result<History> HistoryReader::Finish() {
-  if (!pending_.empty()) {
-    std::string line = std::move(pending_);
-    pending_.clear();
-    RETURN_IF_ERROR(ParseLine(line));
-  }
+  RETURN_IF_ERROR(FeedEnd());
   auto& h = history_;
   h.faults = PairFaultEdges(std::move(fault_edges_));
   fault_edges_.clear();
@@ -408,7 +414,11 @@ Status HistoryReader::ParseLine(std::string_view line) {
     }
     s = ParseFields(f);
   }
-  if (!s.ok()) return Status::Corruption("line " + std::to_string(line_no) + ": " + s.message());
+  if (!s.ok()) {
+    failed_line_ = line_no;
+    failed_message_ = s.message();
+    return Status::Corruption("line " + std::to_string(line_no) + ": " + s.message());
+  }
   return Status::Ok();
 }
 
@@ -421,25 +431,34 @@ bool HistoryReader::KeyOf(const JsonMember* m, uint32_t* out) {
   } else {
     return false;
   }
-  return true;
+  return *out != kNoKey;
 }
 
 Status HistoryReader::GetKey(const JsonMember* m, std::string_view type, uint32_t* out) {
+  *out = 0;  // KeyOf leaves kNoKey only when the key table is full
   if (KeyOf(m, out)) return Status::Ok();
-  return m == nullptr ? Missing(type, "key") : Mistyped(type, "key", "a string");
+  if (m == nullptr) return Missing(type, "key");
+  if (*out == kNoKey) {
+    return Status::Corruption("more than " + std::to_string(kMaxKeys) + " distinct keys");
+  }
+  return Mistyped(type, "key", "a string");
 }
 
 Status HistoryReader::ParseInput(const Fields& f) {
-  InputEvent e{0, 0, kNoOffset, 0, 0, kNoPartition, SendStatus::kOk};
+  InputEvent e{0, 0, kNoOffset, 0, kNoPartition, 0, SendStatus::kOk};
   int64_t partition = kNoPartition;
   int64_t ack_t;
-  if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && KeyOf(f.key, &e.key) &&
+  uint32_t key = kNoKey;
+  SendStatus status = SendStatus::kOk;
+  if (IntOf(f.t, &e.t) && IdOf(f.id, &e.id) && KeyOf(f.key, &key) &&
       (Absent(f.partition) ||
        (IntOf(f.partition, &partition) && partition >= INT32_MIN && partition <= INT32_MAX)) &&
       (Absent(f.offset) || IntOf(f.offset, &e.offset)) && IntOf(f.event_time, &e.event_time) &&
-      (f.status == nullptr || SendStatusOf(f.status, &e.status)) &&
+      (f.status == nullptr || SendStatusOf(f.status, &status)) &&
       (Absent(f.ack_t) || IntOf(f.ack_t, &ack_t))) {
     e.partition = static_cast<int32_t>(partition);
+    e.key = key;
+    e.status = status;
     AddInput(e, f.error);
     return Status::Ok();
   }
@@ -447,12 +466,14 @@ Status HistoryReader::ParseInput(const Fields& f) {
   constexpr std::string_view type = "input";
   RETURN_IF_ERROR(GetInt(f.t, type, "t", &e.t));
   RETURN_IF_ERROR(GetId(f.id, type, &e.id));
-  RETURN_IF_ERROR(GetKey(f.key, type, &e.key));
+  RETURN_IF_ERROR(GetKey(f.key, type, &key));
+  e.key = key;
   if (!Absent(f.partition)) RETURN_IF_ERROR(GetIntAs(f.partition, type, "partition", &e.partition));
   if (!Absent(f.offset)) RETURN_IF_ERROR(GetInt(f.offset, type, "offset", &e.offset));
   RETURN_IF_ERROR(GetInt(f.event_time, type, "event_time", &e.event_time));
   if (!Absent(f.ack_t)) RETURN_IF_ERROR(GetInt(f.ack_t, type, "ack_t", &ack_t));
-  if (f.status != nullptr) RETURN_IF_ERROR(GetSendStatus(f.status, &scratch_, &e.status));
+  if (f.status != nullptr) RETURN_IF_ERROR(GetSendStatus(f.status, &scratch_, &status));
+  e.status = status;
   AddInput(e, f.error);  // a status spelled with escapes
   return Status::Ok();
 }
@@ -498,8 +519,24 @@ Status HistoryReader::NoteSource(const JsonMember* source, uint32_t delivery) {
     decoded = Text(source, &scratch_);
     name = decoded;
   }
-  by_source_.Add(name, delivery);
+  if (defer_sources_) {
+    source_ops_.push_back({DeferredSource(name), delivery});
+  } else {
+    by_source_.Add(name, delivery);
+  }
   return Status::Ok();
+}
+
+uint32_t HistoryReader::DeferredSource(std::string_view name) {
+  // Deliveries come in runs from one source: the last one first.
+  if (last_deferred_ < deferred_sources_.size() && deferred_sources_[last_deferred_] == name) {
+    return last_deferred_;
+  }
+  auto [it, added] = deferred_index_.try_emplace(std::string(name),
+                                                 static_cast<uint32_t>(deferred_sources_.size()));
+  if (added) deferred_sources_.emplace_back(name);
+  last_deferred_ = it->second;
+  return last_deferred_;
 }
 
 Status HistoryReader::ParseRetraction(const Fields& f, int64_t t) {
@@ -509,13 +546,126 @@ Status HistoryReader::ParseRetraction(const Fields& f, int64_t t) {
   RETURN_IF_ERROR(GetString(f.source, type, "source", &scratch_, &source));
   RETURN_IF_ERROR(GetInt(f.kept, type, "kept", &kept));
   if (kept < 0) return Mistyped(type, "kept", "a non-negative integer");
+  if (defer_sources_) {
+    source_ops_.push_back({DeferredSource(source), kRetractionOp});
+    deferred_retractions_.push_back({kept, t});
+  } else {
+    ApplyRetraction(source, kept, t);
+  }
+  return Status::Ok();
+}
+
+void HistoryReader::ApplyRetraction(const std::string& source, int64_t kept, int64_t t) {
   by_source_.Retract(source, kept, [&](uint32_t delivery) {
     const bool window = (delivery & kWindowBit) != 0;
     const uint32_t index = delivery & ~kWindowBit;
     (window ? history_.windows[index].retracted : history_.outputs[index].retracted) = true;
     history_.retractions.push_back({t, index, window});
   });
-  return Status::Ok();
+}
+
+namespace {
+
+// Hands the whole pages within [begin, end) back to the system; what they held reads as zero.
+template <typename T>
+void ReleasePages(const T* begin, const T* end) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t from = (reinterpret_cast<uintptr_t>(begin) + page - 1) & ~(page - 1);
+  const uintptr_t to = reinterpret_cast<uintptr_t>(end) & ~(page - 1);
+  if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+}
+
+// Appends `from`, each element through `convert`, to `to`, releasing `from`'s pages as they
+// are copied, so that the two copies are not both held: a history's events are most of the
+// checker's memory (docs/benchmarks.md).
+template <typename T, typename Convert>
+void AppendReleasing(std::vector<T>* to, std::vector<T>* from, Convert convert) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  to->reserve(to->size() + from->size());
+  constexpr size_t kBlock = (size_t{4} << 20) / sizeof(T);
+  for (size_t i = 0; i < from->size(); i += kBlock) {
+    const size_t end = std::min(from->size(), i + kBlock);
+    for (size_t k = i; k < end; ++k) to->push_back(convert((*from)[k]));
+    ReleasePages(from->data() + i, from->data() + end);
+  }
+  *from = {};
+}
+
+template <typename T>
+void AppendAll(std::vector<T>* to, std::vector<T>* from) {
+  to->insert(to->end(), std::make_move_iterator(from->begin()),
+             std::make_move_iterator(from->end()));
+  *from = {};
+}
+
+}  // namespace
+
+Status HistoryReader::Append(HistoryReader&& later, const Status& later_status) {
+  History& h = history_;
+  History& l = later.history_;
+  std::vector<uint32_t> keys(l.keys.size());
+  for (size_t k = 0; k < l.keys.size(); ++k) {
+    keys[k] = InternKey(l.keys[k]);
+    if (keys[k] == kNoKey) {
+      return Status::Corruption("more than " + std::to_string(kMaxKeys) + " distinct keys");
+    }
+  }
+  const auto first_input = static_cast<uint32_t>(h.inputs.size());
+  const auto first_output = static_cast<uint32_t>(h.outputs.size());
+  const auto first_window = static_cast<uint32_t>(h.windows.size());
+  AppendReleasing(&h.inputs, &l.inputs, [&](InputEvent e) {
+    e.key = keys[e.key];
+    return e;
+  });
+  AppendReleasing(&h.outputs, &l.outputs, [&](OutputEvent e) {
+    if (e.key != kNoKey) e.key = keys[e.key];
+    return e;
+  });
+  AppendReleasing(&h.windows, &l.windows, [&](WindowEvent e) {
+    e.key = keys[e.key];
+    return e;
+  });
+  for (SendError& e : l.send_errors) e.input += first_input;
+  AppendAll(&h.send_errors, &l.send_errors);
+  // The later part's deliveries and retractions by source, after this part's.
+  size_t retraction = 0;
+  for (const SourceOp& op : later.source_ops_) {
+    const std::string& source = later.deferred_sources_[op.source];
+    if (op.delivery == kRetractionOp) {
+      const DeferredRetraction& r = later.deferred_retractions_[retraction++];
+      if (defer_sources_) {
+        source_ops_.push_back({DeferredSource(source), kRetractionOp});
+        deferred_retractions_.push_back(r);
+      } else {
+        ApplyRetraction(source, r.kept, r.t);
+      }
+      continue;
+    }
+    const uint32_t delivery = (op.delivery & kWindowBit) != 0
+                                  ? ((op.delivery & ~kWindowBit) + first_window) | kWindowBit
+                                  : op.delivery + first_output;
+    if (defer_sources_) {
+      source_ops_.push_back({DeferredSource(source), delivery});
+    } else {
+      by_source_.Add(source, delivery);
+    }
+  }
+  AppendAll(&fault_edges_, &later.fault_edges_);
+  AppendAll(&h.failed_faults, &l.failed_faults);
+  AppendAll(&h.checkpoints, &l.checkpoints);
+  AppendAll(&h.phases, &l.phases);
+  AppendAll(&h.restores_back, &l.restores_back);
+  if (!h.meta.present) h.meta = std::move(l.meta);  // the first meta line counts
+  const uint64_t lines_before = h.lines;
+  h.lines += l.lines;
+  h.counted_outputs += l.counted_outputs;
+  h.failed_sends += l.failed_sends;
+  h.unknown_sends += l.unknown_sends;
+  h.end_t = std::max(h.end_t, l.end_t);
+  if (later_status.ok() || later.failed_line_ == 0) return later_status;
+  failed_line_ = lines_before + later.failed_line_;
+  failed_message_ = later.failed_message_;
+  return Status::Corruption("line " + std::to_string(failed_line_) + ": " + failed_message_);
 }
 
 Status HistoryReader::ParseFields(const Fields& f) {
@@ -619,27 +769,68 @@ Result<History> ParseHistory(std::string_view text) {
   return reader.Finish();
 }
 
-Result<History> ReadHistoryFile(const std::string& path) {
+namespace {
+
+// Feeds `reader` the bytes of `fd` from `begin` to `end` (or to the end of the file when `end`
+// is UINT64_MAX), then a last line without newline; `estimate` is how many bytes the reader's
+// event vectors should be reserved for.
+Status FeedRange(int fd, uint64_t begin, uint64_t end, uint64_t estimate, HistoryReader* reader) {
+  std::string buf(size_t{8} << 20, '\0');
+  uint64_t at = begin;
+  while (at < end) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), end - at));
+    ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IoError("read", errno);
+    if (n == 0) break;
+    RETURN_IF_ERROR(reader->Feed(std::string_view(buf.data(), static_cast<size_t>(n))));
+    if (at == begin) reader->ReserveFor(estimate, static_cast<uint64_t>(n));
+    at += static_cast<uint64_t>(n);
+  }
+  return reader->FeedEnd();
+}
+
+// Where the second part of a two-part read starts: just past the first newline after the
+// middle of the file; 0 when there is none.
+uint64_t SplitPoint(int fd, uint64_t size) {
+  char buf[64 << 10];
+  for (uint64_t at = size / 2; at < size;) {
+    ssize_t n = ::pread(fd, buf, sizeof(buf), static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;
+    if (const void* nl = std::memchr(buf, '\n', static_cast<size_t>(n))) {
+      return at + static_cast<uint64_t>(static_cast<const char*>(nl) - buf) + 1;
+    }
+    at += static_cast<uint64_t>(n);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<History> ReadHistoryFile(const std::string& path, uint64_t two_part_min_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError("open " + path, errno);
-  HistoryReader reader;
-  std::string buf(size_t{8} << 20, '\0');
-  Status status;
   struct stat st;
   const uint64_t size = ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-  uint64_t done = 0;
-  while (true) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      status = Status::IoError("read " + path, errno);
-      break;
-    }
-    if (n == 0) break;
-    status = reader.Feed(std::string_view(buf.data(), static_cast<size_t>(n)));
-    if (!status.ok()) break;
-    if (done == 0) reader.ReserveFor(size, static_cast<uint64_t>(n));
-    done += static_cast<uint64_t>(n);
+  // A large history is parsed in two halves at once, the second by a thread of its own, and
+  // the halves joined: parsing is most of the checker's time (docs/benchmarks.md).
+  const uint64_t split = size >= two_part_min_bytes && std::thread::hardware_concurrency() > 1
+                             ? SplitPoint(fd, size)
+                             : 0;
+  HistoryReader reader;
+  Status status;
+  if (split == 0) {
+    status = FeedRange(fd, 0, UINT64_MAX, size, &reader);
+  } else {
+    HistoryReader later;
+    later.DeferSources();
+    Status later_status;
+    std::thread second(
+        [&] { later_status = FeedRange(fd, split, UINT64_MAX, size - split, &later); });
+    status = FeedRange(fd, 0, split, size, &reader);
+    second.join();
+    if (status.ok()) status = reader.Append(std::move(later), later_status);
   }
   ::close(fd);
   if (!status.ok()) return status.WithContext(path);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/mode.h"
@@ -42,15 +43,20 @@ constexpr int64_t kNoCount = std::numeric_limits<int64_t>::min();   // an output
 // The history's events, compact and typed (docs/history-format.md). Keys are interned:
 // events hold an index into History::keys. Times `t` are nanoseconds since the run started.
 // An input is a send invoked at `t`; `status` is its outcome.
+// 40 bytes: a 10M-event history holds 5M of them (docs/benchmarks.md, the checker's memory).
 struct InputEvent {
   int64_t t;
   uint64_t id;
   int64_t offset;  // kNoOffset when the line has none
   int64_t event_time;
-  uint32_t key;
   int32_t partition;  // kNoPartition when the line has none
-  SendStatus status;
+  uint32_t key : 30;  // below kMaxKeys
+  SendStatus status : 2;
 };
+static_assert(sizeof(InputEvent) == 40);
+
+// The most distinct keys a history may name (an input's key has 30 bits).
+constexpr uint32_t kMaxKeys = (1u << 30) - 1;
 
 struct OutputEvent {
   int64_t t;
@@ -167,8 +173,20 @@ class HistoryReader {
   // A hint: `bytes_so_far` of `total_bytes` have been fed; event vectors are sized for the
   // rest at the same mix, so that they are not copied as they grow.
   void ReserveFor(uint64_t total_bytes, uint64_t bytes_so_far);
+  // Parses a last line that lacks its newline, if any.
+  Status FeedEnd();
   // Parses the last line (it may lack a newline) and returns the history. Call once.
   Result<History> Finish();
+
+  // For a reader of a later part of a file, read at the same time as the earlier parts:
+  // deliveries and retractions by `source` wait for Append(), which applies them after those
+  // of the earlier parts, as the history format's rule needs (docs/history-format.md).
+  void DeferSources() { defer_sources_ = true; }
+  // Takes what `later` parsed from the lines right after this reader's, as if this reader had
+  // read them, giving back `later`'s memory as it goes. `later_status` is what `later`'s Feed()
+  // returned; a Corruption it reports is numbered on from this reader's lines. Call before
+  // Finish(), after this reader's last Feed() (which ended with a newline).
+  Status Append(HistoryReader&& later, const Status& later_status);
 
  private:
   struct Fields;
@@ -182,6 +200,29 @@ class HistoryReader {
   uint32_t InternKey(std::string_view key);
   Status NoteSource(const JsonMember* source, uint32_t delivery);
   Status ParseRetraction(const Fields& f, int64_t t);
+  void ApplyRetraction(const std::string& source, int64_t kept, int64_t t);
+
+  // DeferSources(): the deliveries and retractions by source, in line order, for Append().
+  struct SourceOp {
+    uint32_t source;    // index into deferred_sources_
+    uint32_t delivery;  // as in by_source_, or kRetractionOp: the next of deferred_retractions_
+  };
+  struct DeferredRetraction {
+    int64_t kept;
+    int64_t t;
+  };
+  static constexpr uint32_t kRetractionOp = UINT32_MAX;
+  uint32_t DeferredSource(std::string_view name);
+  bool defer_sources_ = false;
+  std::vector<std::string> deferred_sources_;
+  std::unordered_map<std::string, uint32_t> deferred_index_;
+  uint32_t last_deferred_ = UINT32_MAX;
+  std::vector<SourceOp> source_ops_;
+  std::vector<DeferredRetraction> deferred_retractions_;
+
+  // The failing line of a Corruption, and its message without the line: Append() renumbers it.
+  uint64_t failed_line_ = 0;
+  std::string failed_message_;
 
   // Committed deliveries by `source`, as line indices (bit 31: a window), so that a
   // retraction can name the ones it takes back.
@@ -196,8 +237,11 @@ class HistoryReader {
   std::string scratch_;
 };
 
-// Reads and parses a history file; errors name the file and the line.
-Result<History> ReadHistoryFile(const std::string& path);
+// Reads and parses a history file; errors name the file and the line. A file of at least
+// `two_part_min_bytes` is parsed in two parts at once (the second by a thread of its own).
+constexpr uint64_t kTwoPartMinBytes = uint64_t{64} << 20;
+Result<History> ReadHistoryFile(const std::string& path,
+                                uint64_t two_part_min_bytes = kTwoPartMinBytes);
 // Parses history text held in memory (tests, tools).
 Result<History> ParseHistory(std::string_view text);
 

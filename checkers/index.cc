@@ -84,12 +84,10 @@ uint32_t IdIndex::Find(uint64_t id) const {
 }
 
 RecordIndex::RecordIndex(const History& history)
-    : ids_(history.inputs),
-      output_input_(history.outputs.size()),
+    : outputs_(history.outputs),
+      ids_(history.inputs),
       starts_(history.inputs.size() + 1, 0),
       first_pair_(history.outputs.size(), 0),
-      delivered_t_(history.inputs.size(), kNever),
-      first_count_(history.inputs.size(), kNoCount),
       first_output_(history.inputs.size(), kNoInput),
       key_inputs_(history.keys.size(), 0) {
   const auto& inputs = history.inputs;
@@ -99,16 +97,15 @@ RecordIndex::RecordIndex(const History& history)
   }
   // Counting sort of the committed outputs by input: CSR in line order.
   for (size_t o = 0; o < outputs.size(); ++o) {
-    uint32_t in = ids_.Find(outputs[o].id);
-    output_input_[o] = in;
-    if (in != kNoInput && Survives(outputs[o])) ++starts_[in + 1];
+    if (!Survives(outputs[o])) continue;
+    if (uint32_t in = InputOf(o); in != kNoInput) ++starts_[in + 1];
   }
   for (size_t i = 1; i < starts_.size(); ++i) starts_[i] += starts_[i - 1];
   committed_.resize(starts_.back());
   std::vector<uint32_t> fill(starts_.begin(), starts_.end() - 1);
   for (uint32_t o = 0; o < outputs.size(); ++o) {
-    uint32_t in = output_input_[o];
-    if (in != kNoInput && Survives(outputs[o])) committed_[fill[in]++] = o;
+    if (!Survives(outputs[o])) continue;
+    if (uint32_t in = InputOf(o); in != kNoInput) committed_[fill[in]++] = o;
   }
   fill = {};
 
@@ -120,8 +117,6 @@ RecordIndex::RecordIndex(const History& history)
     for (uint32_t o : mine) {
       if (ObservedBefore(outputs, o, first)) first = o;
     }
-    delivered_t_[i] = outputs[first].t;
-    first_count_[i] = outputs[first].count;
     first_output_[i] = first;
     if (mine.size() == 1) {
       first_pair_[first] = outputs[first].count != kNoCount;

@@ -57,31 +57,37 @@ class RecordIndex {
 
   const IdIndex& ids() const { return ids_; }
   // The canonical input of output `o`'s id, or kNoInput (an id never input).
-  uint32_t InputOf(size_t o) const { return output_input_[o]; }
+  uint32_t InputOf(size_t o) const { return ids_.Find(outputs_[o].id); }
   // Indices of the committed outputs of `input` that were not retracted, in line order.
   std::span<const uint32_t> CommittedOutputs(uint32_t input) const {
     return {committed_.data() + starts_[input], committed_.data() + starts_[input + 1]};
   }
   // Output `o` is committed, belongs to an input, and is the first observed with its count.
   bool IsFirstPair(size_t o) const { return first_pair_[o] != 0; }
-  // Per input: `t` of its first committed output; kNever if none or a repeat input.
-  const std::vector<int64_t>& delivered_times() const { return delivered_t_; }
-  // Per input: the count its first observed committed output carries (valid if delivered;
-  // kNoCount when that output has none).
-  int64_t first_count(uint32_t input) const { return first_count_[input]; }
+  // `t` of the first observed committed output of `input`; kNever if none or a repeat input.
+  int64_t delivered_t(uint32_t input) const {
+    const uint32_t o = first_output_[input];
+    return o == kNoInput ? kNever : outputs_[o].t;
+  }
+  // The count the first observed committed output of `input` carries; kNoCount when it has
+  // none or when the input was never delivered.
+  int64_t first_count(uint32_t input) const {
+    const uint32_t o = first_output_[input];
+    return o == kNoInput ? kNoCount : outputs_[o].count;
+  }
   // Per input: its first observed committed output; kNoInput if none or a repeat input.
   uint32_t first_output(uint32_t input) const { return first_output_[input]; }
   // Per key: number of distinct input ids that may have been applied (status not `fail`).
   int64_t distinct_inputs(uint32_t key) const { return key_inputs_[key]; }
 
  private:
+  // What follows is sized per event of a large history: derived figures (an output's input,
+  // an input's delivery time) are looked up, not stored.
+  const std::vector<OutputEvent>& outputs_;
   IdIndex ids_;
-  std::vector<uint32_t> output_input_;
   std::vector<uint32_t> starts_;  // CSR: committed_[starts_[i], starts_[i+1]) are input i's
   std::vector<uint32_t> committed_;
   std::vector<uint8_t> first_pair_;
-  std::vector<int64_t> delivered_t_;
-  std::vector<int64_t> first_count_;
   std::vector<uint32_t> first_output_;
   std::vector<int64_t> key_inputs_;
 };

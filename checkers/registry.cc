@@ -16,17 +16,6 @@ constexpr JobKind kCount = JobKind::kCount;
 constexpr JobKind kWindow = JobKind::kWindowCount;
 constexpr JobKind kDelivery = JobKind::kDelivery;
 
-std::vector<int64_t> CommittedTimes(const History& history) {
-  std::vector<int64_t> times;
-  for (const OutputEvent& o : history.outputs) {
-    if (o.committed) times.push_back(o.t);
-  }
-  for (const WindowEvent& w : history.windows) {
-    if (w.committed) times.push_back(w.t);
-  }
-  return times;
-}
-
 CheckerResult RunDelivery(const CheckInputs& in) {
   if (in.job == kWindow) return CheckWindowDelivery(in.history, *in.windows, in.context);
   return CheckDelivery(in.history, *in.records, in.context);
@@ -50,9 +39,10 @@ CheckerResult RunVisibility(const CheckInputs& in) {
 }
 
 CheckerResult RunAvailability(const CheckInputs& in) {
-  const std::vector<int64_t>& delivered =
-      in.job == kWindow ? in.windows->delivered_times() : in.records->delivered_times();
-  return CheckAvailability(in.history, delivered, CommittedTimes(in.history));
+  if (in.job == kWindow) {
+    return CheckAvailability(in.history, [&](uint32_t i) { return in.windows->delivered_t(i); });
+  }
+  return CheckAvailability(in.history, [&](uint32_t i) { return in.records->delivered_t(i); });
 }
 
 // One case per checker: a checker added to CheckerId and not here is a -Wswitch warning and

@@ -36,9 +36,9 @@ struct Pair {
   uint32_t key;
 };
 
-// A delivered input of the order checker.
+// A delivered input of the order checker, one per delivered input (24 bytes): its group
+// (key, partition) is where it sits, not a member.
 struct Position {
-  uint64_t group;    // (key, partition)
   int64_t position;  // in the partition: its offset, or its id without one
   int64_t rank;      // count job: the count of its first observed committed output; delivery
                      // job: that output's `t`
@@ -165,7 +165,7 @@ class KeyStateChecker {
     const OutputEvent& out = history_.outputs[o];
     nlohmann::json e = {{"id", out.id}, {"count", out.count}, {"t", out.t}};
     uint32_t in = index_.InputOf(o);
-    context_.AddInput(in, index_.delivered_times()[in], out.t, &e);
+    context_.AddInput(in, index_.delivered_t(in), out.t, &e);
     return e;
   }
 
@@ -191,16 +191,16 @@ class KeyStateChecker {
   std::vector<Pair> by_count_;
 };
 
-// The order checker's delivered inputs, grouped by (key, partition) with a counting sort when
-// the groups are few (the usual case), else in one group; `starts` receives the group
-// boundaries. kByCount: ranked by the count of their first observed committed output (inputs
-// whose output has none are left out), else by when that output was observed.
+// The order checker's delivered inputs, grouped by (key, partition) and in position order
+// within a group: a counting sort when the groups are few (the usual case), else a sort by
+// group; `starts` receives the group boundaries. kByCount: ranked by the count of their first
+// observed committed output (inputs whose output has none are left out), else by when that output
+// was observed.
 template <bool kByCount>
 std::vector<Position> DeliveredPositions(const History& history, const RecordIndex& index,
                                          std::vector<uint32_t>* starts) {
   const auto& inputs = history.inputs;
   const auto& outputs = history.outputs;
-  const auto& delivered = index.delivered_times();
   PartitionNumbering partitions(inputs);
   auto group_of = [&](size_t i) {
     return uint64_t{inputs[i].key} * partitions.count() + partitions.Of(inputs[i].partition);
@@ -208,25 +208,42 @@ std::vector<Position> DeliveredPositions(const History& history, const RecordInd
   auto keep = [&](size_t i) {
     // first_count is kNoCount for an input never delivered, too.
     if constexpr (kByCount) return index.first_count(static_cast<uint32_t>(i)) != kNoCount;
-    return delivered[i] != kNever;
+    return index.delivered_t(static_cast<uint32_t>(i)) != kNever;
   };
   auto make = [&](size_t i) {
     const auto input = static_cast<uint32_t>(i);
     if constexpr (kByCount) {
-      return Position{group_of(i), OrderPosition(inputs[i]), index.first_count(input), 0, input};
+      return Position{OrderPosition(inputs[i]), index.first_count(input), 0, input};
     }
     const uint32_t first = index.first_output(input);
-    return Position{group_of(i), OrderPosition(inputs[i]), outputs[first].t, first, input};
+    return Position{OrderPosition(inputs[i]), outputs[first].t, first, input};
   };
+  auto by_position = [](const Position& a, const Position& b) { return a.position < b.position; };
   const uint64_t groups = uint64_t{history.keys.size()} * partitions.count();
-  if (groups <= 4 * inputs.size() + 1024) {
-    return BuildGrouped<Position>(inputs.size(), groups, keep, group_of, make, starts);
-  }
   std::vector<Position> order;
+  if (groups <= 4 * inputs.size() + 1024) {
+    order = BuildGrouped<Position>(inputs.size(), groups, keep, group_of, make, starts);
+    for (size_t g = 0; g + 1 < starts->size(); ++g) {
+      auto begin = order.begin() + (*starts)[g];
+      auto end = order.begin() + (*starts)[g + 1];
+      if (!std::is_sorted(begin, end, by_position)) std::sort(begin, end, by_position);
+    }
+    return order;
+  }
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (keep(i)) order.push_back(make(i));
   }
-  *starts = {0, static_cast<uint32_t>(order.size())};
+  auto group_of_position = [&](const Position& p) { return group_of(p.input); };
+  std::sort(order.begin(), order.end(), [&](const Position& a, const Position& b) {
+    const uint64_t ga = group_of_position(a), gb = group_of_position(b);
+    return ga != gb ? ga < gb : a.position < b.position;
+  });
+  *starts = {0};
+  for (size_t k = 1; k <= order.size(); ++k) {
+    if (k == order.size() || group_of_position(order[k]) != group_of_position(order[k - 1])) {
+      starts->push_back(static_cast<uint32_t>(k));
+    }
+  }
   return order;
 }
 
@@ -263,20 +280,10 @@ CheckerResult CheckOrder(const History& history, const RecordIndex& index,
   CheckerResult r = NewCheckerResult(CheckerId::kOrder);
   Anomaly& violations = *r.Find("violations");
   const auto& inputs = history.inputs;
-  const auto& delivered = index.delivered_times();
   const bool by_count = job != JobKind::kDelivery;
   std::vector<uint32_t> starts;
   std::vector<Position> order = by_count ? DeliveredPositions<true>(history, index, &starts)
                                          : DeliveredPositions<false>(history, index, &starts);
-  // Each group in position order (usually it already is).
-  auto by_position = [](const Position& a, const Position& b) {
-    return a.group != b.group ? a.group < b.group : a.position < b.position;
-  };
-  for (size_t g = 0; g + 1 < starts.size(); ++g) {
-    auto begin = order.begin() + starts[g];
-    auto end = order.begin() + starts[g + 1];
-    if (!std::is_sorted(begin, end, by_position)) std::sort(begin, end, by_position);
-  }
   auto position = [&](const Position& p) {
     const InputEvent& in = inputs[p.input];
     nlohmann::json j = {
@@ -292,18 +299,20 @@ CheckerResult CheckOrder(const History& history, const RecordIndex& index,
   auto before = [](const Position& a, const Position& b) {
     return a.rank != b.rank ? a.rank < b.rank : a.tie < b.tie;
   };
-  for (size_t k = 0; k + 1 < order.size(); ++k) {
-    const Position& a = order[k];
-    const Position& b = order[k + 1];
-    if (a.group != b.group || !before(b, a)) continue;
-    violations.Note([&] {
-      nlohmann::json e = {{"partition", inputs[a.input].partition},
-                          {"earlier", position(a)},
-                          {"later", position(b)}};
-      context.AddInput(b.input, delivered[b.input],
-                       std::max(delivered[a.input], delivered[b.input]), &e);
-      return e;
-    });
+  for (size_t g = 0; g + 1 < starts.size(); ++g) {
+    for (size_t k = starts[g]; k + 1 < starts[g + 1]; ++k) {
+      const Position& a = order[k];
+      const Position& b = order[k + 1];
+      if (!before(b, a)) continue;
+      violations.Note([&] {
+        nlohmann::json e = {{"partition", inputs[a.input].partition},
+                            {"earlier", position(a)},
+                            {"later", position(b)}};
+        const int64_t delivered = index.delivered_t(b.input);
+        context.AddInput(b.input, delivered, std::max(index.delivered_t(a.input), delivered), &e);
+        return e;
+      });
+    }
   }
   return r;
 }

@@ -291,8 +291,7 @@ Result<std::unique_ptr<TransactionalSink>> TransactionalSink::Open(const std::st
   return std::unique_ptr<TransactionalSink>(std::move(sink));
 }
 
-Result<std::unique_ptr<DirectSink>> DirectSink::Open(const std::string& output_dir, int subtask,
-                                                     uint32_t sync_every) {
+Result<std::unique_ptr<DirectSink>> DirectSink::Open(const std::string& output_dir, int subtask) {
   const std::string dir = JoinPath(output_dir, kCommitted);
   RETURN_IF_ERROR(CreateDirs(dir));
   const std::string path = JoinPath(dir, "sink-" + std::to_string(subtask) + ".log");
@@ -301,7 +300,7 @@ Result<std::unique_ptr<DirectSink>> DirectSink::Open(const std::string& output_d
     LogLine(LogLevel::kWarning,
             "direct sink " + path + ": cut damaged tail: " + writer.recovered_damage()->reason);
   }
-  return std::unique_ptr<DirectSink>(new DirectSink(std::move(writer), sync_every));
+  return std::unique_ptr<DirectSink>(new DirectSink(std::move(writer)));
 }
 
 Status DirectSink::Write(const OutputRecord& record) {
@@ -310,12 +309,8 @@ Status DirectSink::Write(const OutputRecord& record) {
   return writer_.Append(scratch_).status();
 }
 
-Status DirectSink::Flush() {
-  if (sync_every_ > 0 && ++flushes_ >= sync_every_) {
-    flushes_ = 0;
-    return writer_.Sync();
-  }
-  return writer_.Flush();
-}
+Status DirectSink::Flush() { return writer_.Flush(); }
+
+Status DirectSink::Sync() { return writer_.Sync(); }
 
 }  // namespace faultline::runtime

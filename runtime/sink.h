@@ -64,24 +64,23 @@ class TransactionalSink {
 };
 
 // DirectSink appends every record straight to committed/sink-<k>.log (at-least-once and
-// at-most-once): visible at once, never rolled back. Opening cuts a torn tail left by a crash.
-// Thread-compatible.
+// at-most-once): visible once flushed, never rolled back, durable only once synced. Opening
+// cuts a torn tail left by a crash. At-least-once syncs at each checkpoint barrier, because a
+// restore replays only what came after the barrier; at-most-once never syncs, because it may
+// lose output (docs/design.md, "Delivery modes"). Thread-compatible.
 class DirectSink {
  public:
-  // `sync_every`: every sync_every-th Flush() also fsyncs (0 = never, 1 = every Flush).
-  static Result<std::unique_ptr<DirectSink>> Open(const std::string& output_dir, int subtask,
-                                                  uint32_t sync_every = 1);
+  static Result<std::unique_ptr<DirectSink>> Open(const std::string& output_dir, int subtask);
   Status Write(const OutputRecord& record);
-  // Makes written records visible to readers; fsyncs every `sync_every` flushes.
+  // Makes written records visible to readers (no fsync).
   Status Flush();
+  // Flush + fsync: every record written so far survives a power loss.
+  Status Sync();
 
  private:
-  DirectSink(RecordLogWriter writer, uint32_t sync_every)
-      : writer_(std::move(writer)), sync_every_(sync_every) {}
+  explicit DirectSink(RecordLogWriter writer) : writer_(std::move(writer)) {}
   RecordLogWriter writer_;
   std::string scratch_;
-  uint32_t sync_every_;
-  uint32_t flushes_ = 0;
 };
 
 // Reads a whole output directory: committed files, or committed + pending with

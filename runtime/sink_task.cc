@@ -100,8 +100,11 @@ class SinkTask : public TaskBase {
       RETURN_IF_ERROR(WriteFileAtomic(JoinPath(dir, kSinkStateFile), snap.Serialize()));
       ASSIGN_OR_RETURN(SnapshotFile f, DescribeFile(dir, kSinkStateFile));
       files.push_back(std::move(f));
+    } else if (job().mode == Mode::kAtLeastOnce) {
+      // Everything before the barrier must survive: a restore replays only what followed it.
+      RETURN_IF_ERROR(direct_->Sync());
     } else {
-      RETURN_IF_ERROR(direct_->Flush());
+      RETURN_IF_ERROR(direct_->Flush());  // at-most-once may lose output; offsets are durable
     }
     RETURN_IF_ERROR(failpoint::Check("snapshot.ack"));
     ReportAck(id, std::move(files));

@@ -220,7 +220,7 @@ TEST(DirectSinkTest, RecoversFromATornTail) {
   AppendTornFrame(log, 11);
   EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1, 2, 3})) << "torn tail ignored";
 
-  auto sink = DirectSink::Open(dir.path(), 0, /*sync_every=*/0);
+  auto sink = DirectSink::Open(dir.path(), 0);
   ASSERT_TRUE(sink.ok());
   ASSERT_TRUE((*sink)->Write(Rec(5)).ok());
   ASSERT_TRUE((*sink)->Flush().ok());

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/logging.h"
+#include "bench/macro/interleave.h"
 #include "bench/macro/macro_bench.h"
 #include "systems/faultfs_mounts.h"
 
@@ -63,36 +64,32 @@ Result<nlohmann::json> MeasureFaultFs(const BenchOptions& options) {
     RETURN_IF_ERROR(mount->Unmount());
     write_fsync["ops"] = n;
   }
-  std::vector<double> raw, mounted, ratios;
-  // A B A B ...: both sides of each pair see the same machine, give or take seconds.
-  for (int rep = 0; rep < options.faultfs_repeats; ++rep) {
-    double pair[2] = {0, 0};
-    for (int side = 0; side < 2; ++side) {
-      const std::string name =
-          std::string(side == 0 ? "faultfs-raw-" : "faultfs-mounted-") + std::to_string(rep);
-      std::unique_ptr<systems::FaultFsMounts> mount;
-      if (side == 1) {
-        ASSIGN_OR_RETURN(
-            mount, systems::FaultFsMounts::Mount(options.work_dir, {name}, binary, options.seed));
-      }
-      ASSIGN_OR_RETURN(nlohmann::json run,
-                       JobThroughput(options, Mode::kExactlyOnce,
-                                     JoinPath(JoinPath(options.work_dir, name), "job"),
-                                     options.faultfs_records));
-      if (mount) RETURN_IF_ERROR(mount->Unmount());
-      pair[side] = run["records_per_s"].get<double>();
-      FL_LOG(Info) << name << ": " << static_cast<int64_t>(pair[side]) << " records/s";
-    }
-    raw.push_back(pair[0]);
-    mounted.push_back(pair[1]);
-    ratios.push_back(pair[0] > 0 ? pair[1] / pair[0] : 0);
-  }
-  return nlohmann::json{{"raw_records_per_s", Median(raw)},
-                        {"faultfs_records_per_s", Median(mounted)},
-                        {"faultfs_over_raw", Median(ratios)},
-                        {"faultfs_over_raw_min", *std::min_element(ratios.begin(), ratios.end())},
-                        {"faultfs_over_raw_max", *std::max_element(ratios.begin(), ratios.end())},
-                        {"runs", {{"raw", raw}, {"faultfs", mounted}}},
+  // Raw, faultfs, raw, faultfs, ...: both sides of each pair see the same machine.
+  ASSIGN_OR_RETURN(
+      auto rates,
+      Interleave(options.faultfs_repeats, 2, [&](int round, size_t side) -> Result<double> {
+        const std::string name =
+            std::string(side == 0 ? "faultfs-raw-" : "faultfs-mounted-") + std::to_string(round);
+        std::unique_ptr<systems::FaultFsMounts> mount;
+        if (side == 1) {
+          ASSIGN_OR_RETURN(
+              mount, systems::FaultFsMounts::Mount(options.work_dir, {name}, binary, options.seed));
+        }
+        ASSIGN_OR_RETURN(nlohmann::json run,
+                         JobThroughput(options, Mode::kExactlyOnce,
+                                       JoinPath(JoinPath(options.work_dir, name), "job"),
+                                       options.faultfs_records));
+        if (mount) RETURN_IF_ERROR(mount->Unmount());
+        return run["records_per_s"].get<double>();
+      }));
+  nlohmann::json ratio = RatioJson(rates[1], rates[0]);
+  return nlohmann::json{{"raw_records_per_s", Median(rates[0])},
+                        {"faultfs_records_per_s", Median(rates[1])},
+                        {"faultfs_over_raw", ratio["median"]},
+                        {"faultfs_over_raw_min", ratio["min"]},
+                        {"faultfs_over_raw_max", ratio["max"]},
+                        {"ratio", ratio},
+                        {"runs", {{"raw", rates[0]}, {"faultfs", rates[1]}}},
                         {"write_fsync", write_fsync},
                         {"records", options.faultfs_records}};
 }

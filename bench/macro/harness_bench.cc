@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/logging.h"
+#include "bench/macro/interleave.h"
 #include "bench/macro/macro_bench.h"
 #include "checkers/synthetic_history.h"
 
@@ -28,21 +29,33 @@ Result<nlohmann::json> MeasureChecker(const BenchOptions& options) {
   ASSIGN_OR_RETURN(int64_t lines, checkers::WriteSyntheticHistory(history, o));
   FL_LOG(Info) << "checker: " << lines << " events generated in " << gen.ElapsedSeconds() << " s";
   ASSIGN_OR_RETURN(uint64_t file_bytes, FileSize(history));
-  ASSIGN_OR_RETURN(ChildUsage u, RunChild({options.self_binary, "check", history, "--out",
-                                           JoinPath(dir, "results.json")},
-                                          JoinPath(dir, "check.log"), 600'000));
-  if (u.exit_code != 0) {
-    return Status::Internal("faultline check exited " + std::to_string(u.exit_code) + "; see " +
-                            JoinPath(dir, "check.log"));
+  // Repeated: one run's wall time swings by a second on a shared machine (the kernel's share
+  // of it, zeroing pages and copying the file, more than the checker's own).
+  std::vector<double> wall, cpu, rss;
+  for (int run = 0; run < options.checker_runs; ++run) {
+    const std::string log = JoinPath(dir, "check-" + std::to_string(run) + ".log");
+    ASSIGN_OR_RETURN(ChildUsage u, RunChild({options.self_binary, "check", history, "--out",
+                                             JoinPath(dir, "results.json")},
+                                            log, 600'000));
+    if (u.exit_code != 0) {
+      return Status::Internal("faultline check exited " + std::to_string(u.exit_code) + "; see " +
+                              log);
+    }
+    wall.push_back(u.wall_s);
+    cpu.push_back(u.cpu_s);
+    rss.push_back(u.peak_rss_mb);
   }
   if (!options.keep) RETURN_IF_ERROR(RemoveAll(history));  // ~100 bytes an event
-  return nlohmann::json{{"events", lines},
-                        {"events_per_s", static_cast<double>(lines) / u.wall_s},
-                        {"events_per_cpu_s", static_cast<double>(lines) / u.cpu_s},
-                        {"wall_s", u.wall_s},
-                        {"cpu_s", u.cpu_s},
-                        {"peak_rss_mb", u.peak_rss_mb},
-                        {"file_mb", static_cast<double>(file_bytes) / 1e6}};
+  const auto events = static_cast<double>(lines);
+  return nlohmann::json{
+      {"events", lines},
+      {"events_per_s", events / Median(wall)},
+      {"events_per_cpu_s", events / Median(cpu)},
+      {"wall_s", Median(wall)},
+      {"cpu_s", Median(cpu)},
+      {"peak_rss_mb", Median(rss)},
+      {"spread", {{"wall_s", SpreadJson(wall)}, {"peak_rss_mb", SpreadJson(rss)}}},
+      {"file_mb", static_cast<double>(file_bytes) / 1e6}};
 }
 
 Result<nlohmann::json> MeasureHarnessOverhead(const BenchOptions& options) {

@@ -24,13 +24,15 @@ struct BenchOptions {
   uint64_t seed = 1;
   bool keep = false;  // keep the work dir, the checker's history included
 
-  int64_t throughput_records = 6'000'000;  // pre-loaded, per mode
+  int64_t throughput_records = 24'000'000;  // pre-loaded, per mode and round
   int64_t throughput_keys = 10'000;
+  int throughput_rounds = 3;  // interleaved rounds of the three modes
   double loopback_seconds = 1.0;
   std::vector<int64_t> checkpoint_keys = {10'000, 100'000, 1'000'000};
   int64_t recovery_rate = 5'000;  // records/s of steady load while a worker is killed
   int recovery_kills = 3;
   int64_t checker_events = 10'000'000;
+  int checker_runs = 3;  // `faultline check` of the same history, median and spread
   int harness_runs = 3;
   int64_t faultfs_records = 1'500'000;  // per run of the faultfs comparison
   int faultfs_repeats = 3;              // interleaved raw / faultfs pairs
@@ -45,9 +47,11 @@ struct BenchOptions {
 Result<nlohmann::json> MeasureLoopback(double seconds);
 
 // The keyed count job, 2 workers, 1 s checkpoints, memory state, `records` pre-loaded over
-// `keys` keys, once per mode. Keys per mode: records_per_s (steady state: committed records
-// between the 10% and 95% marks over their time, see throughput.cc), total_s (job running ->
-// all committed), startup_s (processes started -> job running).
+// `keys` keys, in interleaved rounds of the three modes (interleave.h). Keys: one per mode,
+// its median records/s (steady state: committed records between the 10% and 95% marks over
+// their time, see throughput.cc); spread.<mode> (median, min, max, runs); ratios.<a>_over_<b>
+// (RatioJson, round by round); detail.<mode>[] each run's total_s (job running -> all
+// committed), startup_s (processes started -> job running) and steady window.
 Result<nlohmann::json> MeasureThroughput(const BenchOptions& options);
 
 // One run of the keyed count job in `mode` (2 workers, 1 s checkpoints, memory state) over
@@ -74,7 +78,8 @@ Result<nlohmann::json> MeasureCheckpoints(const BenchOptions& options);
 Result<nlohmann::json> MeasureRecovery(const BenchOptions& options);
 
 // `faultline check` as a child process on a synthetic history of options.checker_events
-// lines: events_per_s (wall), events_per_cpu_s, peak_rss_mb (ru_maxrss), file_mb.
+// lines, options.checker_runs times: the medians of events_per_s (wall), events_per_cpu_s and
+// peak_rss_mb (ru_maxrss), `spread` {wall_s, peak_rss_mb}, file_mb.
 Result<nlohmann::json> MeasureChecker(const BenchOptions& options);
 
 // `faultline run` of an empty scenario (no faults, no load) in a child process: spawn +
