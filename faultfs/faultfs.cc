@@ -330,7 +330,7 @@ int FaultFs::Write(const std::string& path, int fd, const char* buf, size_t size
   ssize_t n = ::pwrite(fd, buf, size, offset);
   if (n < 0) return Errno();
   op.length = n;
-  if (paths_.count(op.ino) == 0) Track(op.ino, path);
+  if (!path.empty() && paths_.count(op.ino) == 0) Track(op.ino, path);
   Record(std::move(op));
   return static_cast<int>(n);
 }
@@ -354,7 +354,7 @@ int FaultFs::Truncate(const std::string& path, int fd, off_t size, int pgid) {
   int err = rc == 0 ? 0 : Errno();
   if (own >= 0) ::close(own);
   if (err != 0) return err;
-  if (paths_.count(op.ino) == 0) Track(op.ino, path);
+  if (!path.empty() && paths_.count(op.ino) == 0) Track(op.ino, path);
   Record(std::move(op));
   return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <fuse.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,7 +50,16 @@ void* Init(struct fuse_conn_info* conn, struct fuse_config* cfg) {
   return fuse_get_context()->private_data;
 }
 
-int Getattr(const char* path, struct stat* st, struct fuse_file_info*) {
+// With hard_remove, libfuse passes a null path to the operations on an open file that is no
+// longer in the tree (unlinked, or renamed over): such a file has no name to match a rule
+// against or to record, only its descriptor.
+std::string PathOf(const char* path) { return path != nullptr ? path : ""; }
+
+int Getattr(const char* path, struct stat* st, struct fuse_file_info* fi) {
+  if (path == nullptr) {
+    if (fi == nullptr) return -ENOENT;
+    return ::fstat(static_cast<int>(fi->fh), st) == 0 ? 0 : -errno;
+  }
   return Fs()->Getattr(path, st);
 }
 
@@ -102,15 +112,17 @@ int Read(const char*, char* buf, size_t size, off_t offset, struct fuse_file_inf
 }
 
 int Write(const char* path, const char* buf, size_t size, off_t offset, struct fuse_file_info* fi) {
-  return Fs()->Write(path, static_cast<int>(fi->fh), buf, size, offset, CallerGroup());
+  return Fs()->Write(PathOf(path), static_cast<int>(fi->fh), buf, size, offset, CallerGroup());
 }
 
 int Truncate(const char* path, off_t size, struct fuse_file_info* fi) {
-  return Fs()->Truncate(path, fi != nullptr ? static_cast<int>(fi->fh) : -1, size, CallerGroup());
+  if (path == nullptr && fi == nullptr) return -ENOENT;
+  return Fs()->Truncate(PathOf(path), fi != nullptr ? static_cast<int>(fi->fh) : -1, size,
+                        CallerGroup());
 }
 
 int Fsync(const char* path, int datasync, struct fuse_file_info* fi) {
-  return Fs()->Fsync(path, static_cast<int>(fi->fh), datasync != 0, CallerGroup());
+  return Fs()->Fsync(PathOf(path), static_cast<int>(fi->fh), datasync != 0, CallerGroup());
 }
 
 int Fsyncdir(const char* path, int, struct fuse_file_info*) {
@@ -120,11 +132,24 @@ int Flush(const char*, struct fuse_file_info*) { return 0; }
 int Release(const char*, struct fuse_file_info* fi) {
   return Fs()->Release(static_cast<int>(fi->fh));
 }
-int Chmod(const char* path, mode_t mode, struct fuse_file_info*) { return Fs()->Chmod(path, mode); }
-int Chown(const char* path, uid_t uid, gid_t gid, struct fuse_file_info*) {
+// On a file no longer in the tree these act on its descriptor, untracked: nothing of it is
+// left to lose or keep.
+int Chmod(const char* path, mode_t mode, struct fuse_file_info* fi) {
+  if (path == nullptr) {
+    return fi != nullptr && ::fchmod(static_cast<int>(fi->fh), mode) == 0 ? 0 : -ENOENT;
+  }
+  return Fs()->Chmod(path, mode);
+}
+int Chown(const char* path, uid_t uid, gid_t gid, struct fuse_file_info* fi) {
+  if (path == nullptr) {
+    return fi != nullptr && ::fchown(static_cast<int>(fi->fh), uid, gid) == 0 ? 0 : -ENOENT;
+  }
   return Fs()->Chown(path, uid, gid);
 }
-int Utimens(const char* path, const struct timespec tv[2], struct fuse_file_info*) {
+int Utimens(const char* path, const struct timespec tv[2], struct fuse_file_info* fi) {
+  if (path == nullptr) {
+    return fi != nullptr && ::futimens(static_cast<int>(fi->fh), tv) == 0 ? 0 : -ENOENT;
+  }
   return Fs()->Utimens(path, tv);
 }
 int Statfs(const char* path, struct statvfs* st) { return Fs()->Statfs(path, st); }
