@@ -31,9 +31,8 @@ nlohmann::json Quantiles(std::vector<int64_t>::iterator begin, std::vector<int64
 
 // The inputs in time order (then by delivery), as indices: 4 bytes an input, where pairs of
 // times would take 16 (docs/benchmarks.md, the checker's memory).
-template <typename DeliveredT>
 std::vector<uint32_t> InputsInTimeOrder(const std::vector<InputEvent>& inputs,
-                                        const DeliveredT& delivered_t) {
+                                        const std::function<int64_t(uint32_t)>& delivered_t) {
   std::vector<uint32_t> order(inputs.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   auto before = [&](uint32_t a, uint32_t b) {

@@ -168,6 +168,10 @@ Status Missing(std::string_view type, const char* name) {
   return Status::Corruption(std::string(type) + " line has no \"" + name + "\"");
 }
 
+Status TooManyKeys() {
+  return Status::Corruption("more than " + std::to_string(kMaxKeys) + " distinct keys");
+}
+
 Status Mistyped(std::string_view type, const char* name, const char* expected) {
   return Status::Corruption(std::string(type) + " line: \"" + name + "\" must be " + expected);
 }
@@ -438,9 +442,7 @@ Status HistoryReader::GetKey(const JsonMember* m, std::string_view type, uint32_
   *out = 0;  // KeyOf leaves kNoKey only when the key table is full
   if (KeyOf(m, out)) return Status::Ok();
   if (m == nullptr) return Missing(type, "key");
-  if (*out == kNoKey) {
-    return Status::Corruption("more than " + std::to_string(kMaxKeys) + " distinct keys");
-  }
+  if (*out == kNoKey) return TooManyKeys();
   return Mistyped(type, "key", "a string");
 }
 
@@ -519,12 +521,16 @@ Status HistoryReader::NoteSource(const JsonMember* source, uint32_t delivery) {
     decoded = Text(source, &scratch_);
     name = decoded;
   }
-  if (defer_sources_) {
-    source_ops_.push_back({DeferredSource(name), delivery});
-  } else {
-    by_source_.Add(name, delivery);
-  }
+  AddDelivery(name, delivery);
   return Status::Ok();
+}
+
+void HistoryReader::AddDelivery(std::string_view source, uint32_t delivery) {
+  if (defer_sources_) {
+    source_ops_.push_back({DeferredSource(source), delivery});
+  } else {
+    by_source_.Add(source, delivery);
+  }
 }
 
 uint32_t HistoryReader::DeferredSource(std::string_view name) {
@@ -546,16 +552,16 @@ Status HistoryReader::ParseRetraction(const Fields& f, int64_t t) {
   RETURN_IF_ERROR(GetString(f.source, type, "source", &scratch_, &source));
   RETURN_IF_ERROR(GetInt(f.kept, type, "kept", &kept));
   if (kept < 0) return Mistyped(type, "kept", "a non-negative integer");
-  if (defer_sources_) {
-    source_ops_.push_back({DeferredSource(source), kRetractionOp});
-    deferred_retractions_.push_back({kept, t});
-  } else {
-    ApplyRetraction(source, kept, t);
-  }
+  Retract(source, kept, t);
   return Status::Ok();
 }
 
-void HistoryReader::ApplyRetraction(const std::string& source, int64_t kept, int64_t t) {
+void HistoryReader::Retract(const std::string& source, int64_t kept, int64_t t) {
+  if (defer_sources_) {
+    source_ops_.push_back({DeferredSource(source), kRetractionOp});
+    deferred_retractions_.push_back({kept, t});
+    return;
+  }
   by_source_.Retract(source, kept, [&](uint32_t delivery) {
     const bool window = (delivery & kWindowBit) != 0;
     const uint32_t index = delivery & ~kWindowBit;
@@ -606,9 +612,7 @@ Status HistoryReader::Append(HistoryReader&& later, const Status& later_status) 
   std::vector<uint32_t> keys(l.keys.size());
   for (size_t k = 0; k < l.keys.size(); ++k) {
     keys[k] = InternKey(l.keys[k]);
-    if (keys[k] == kNoKey) {
-      return Status::Corruption("more than " + std::to_string(kMaxKeys) + " distinct keys");
-    }
+    if (keys[k] == kNoKey) return TooManyKeys();
   }
   const auto first_input = static_cast<uint32_t>(h.inputs.size());
   const auto first_output = static_cast<uint32_t>(h.outputs.size());
@@ -633,22 +637,12 @@ Status HistoryReader::Append(HistoryReader&& later, const Status& later_status) 
     const std::string& source = later.deferred_sources_[op.source];
     if (op.delivery == kRetractionOp) {
       const DeferredRetraction& r = later.deferred_retractions_[retraction++];
-      if (defer_sources_) {
-        source_ops_.push_back({DeferredSource(source), kRetractionOp});
-        deferred_retractions_.push_back(r);
-      } else {
-        ApplyRetraction(source, r.kept, r.t);
-      }
+      Retract(source, r.kept, r.t);
       continue;
     }
-    const uint32_t delivery = (op.delivery & kWindowBit) != 0
-                                  ? ((op.delivery & ~kWindowBit) + first_window) | kWindowBit
-                                  : op.delivery + first_output;
-    if (defer_sources_) {
-      source_ops_.push_back({DeferredSource(source), delivery});
-    } else {
-      by_source_.Add(source, delivery);
-    }
+    AddDelivery(source, (op.delivery & kWindowBit) != 0
+                            ? ((op.delivery & ~kWindowBit) + first_window) | kWindowBit
+                            : op.delivery + first_output);
   }
   AppendAll(&fault_edges_, &later.fault_edges_);
   AppendAll(&h.failed_faults, &l.failed_faults);

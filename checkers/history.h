@@ -200,7 +200,10 @@ class HistoryReader {
   uint32_t InternKey(std::string_view key);
   Status NoteSource(const JsonMember* source, uint32_t delivery);
   Status ParseRetraction(const Fields& f, int64_t t);
-  void ApplyRetraction(const std::string& source, int64_t kept, int64_t t);
+  // A committed delivery from a source, and a retraction: applied now, or kept in line order
+  // for Append() when this reader defers its sources.
+  void AddDelivery(std::string_view source, uint32_t delivery);
+  void Retract(const std::string& source, int64_t kept, int64_t t);
 
   // DeferSources(): the deliveries and retractions by source, in line order, for Append().
   struct SourceOp {

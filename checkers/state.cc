@@ -233,14 +233,13 @@ std::vector<Position> DeliveredPositions(const History& history, const RecordInd
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (keep(i)) order.push_back(make(i));
   }
-  auto group_of_position = [&](const Position& p) { return group_of(p.input); };
   std::sort(order.begin(), order.end(), [&](const Position& a, const Position& b) {
-    const uint64_t ga = group_of_position(a), gb = group_of_position(b);
+    const uint64_t ga = group_of(a.input), gb = group_of(b.input);
     return ga != gb ? ga < gb : a.position < b.position;
   });
   *starts = {0};
   for (size_t k = 1; k <= order.size(); ++k) {
-    if (k == order.size() || group_of_position(order[k]) != group_of_position(order[k - 1])) {
+    if (k == order.size() || group_of(order[k].input) != group_of(order[k - 1].input)) {
       starts->push_back(static_cast<uint32_t>(k));
     }
   }

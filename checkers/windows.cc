@@ -157,14 +157,13 @@ CheckerResult CheckWindowDelivery(const History& history, const WindowTable& tab
     }
   }
   int64_t failed = 0, unknown_delivered = 0, unknown_missing = 0;
-  const auto& delivered = table.delivered_times();
   const bool all_ok = history.failed_sends + history.unknown_sends == 0;
   for (uint32_t i = 0; i < history.inputs.size() && !all_ok; ++i) {
     if (!table.ids().IsCanonical(i)) continue;
     const SendStatus status = table.ids().StatusOf(i);
     if (status == SendStatus::kFail) ++failed;
     if (status == SendStatus::kUnknown)
-      ++(delivered[i] == kNever ? unknown_missing : unknown_delivered);
+      ++(table.delivered_t(i) == kNever ? unknown_missing : unknown_delivered);
   }
   r.details = {{"failed", failed},
                {"unknown_delivered", unknown_delivered},

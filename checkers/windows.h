@@ -46,7 +46,6 @@ class WindowTable {
   const std::vector<Window>& windows() const { return windows_; }
   std::optional<int64_t> size() const { return size_; }
   // Per input: when its window's first committed result was seen; kNever if none or a repeat.
-  const std::vector<int64_t>& delivered_times() const { return delivered_t_; }
   int64_t delivered_t(uint32_t input) const { return delivered_t_[input]; }
 
  private:

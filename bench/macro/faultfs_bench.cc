@@ -86,8 +86,6 @@ Result<nlohmann::json> MeasureFaultFs(const BenchOptions& options) {
   return nlohmann::json{{"raw_records_per_s", Median(rates[0])},
                         {"faultfs_records_per_s", Median(rates[1])},
                         {"faultfs_over_raw", ratio["median"]},
-                        {"faultfs_over_raw_min", ratio["min"]},
-                        {"faultfs_over_raw_max", ratio["max"]},
                         {"ratio", ratio},
                         {"runs", {{"raw", rates[0]}, {"faultfs", rates[1]}}},
                         {"write_fsync", write_fsync},
