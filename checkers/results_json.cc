@@ -75,4 +75,17 @@ Status WriteResultsJson(const std::string& path, const CheckResult& result,
   return WriteFileAtomic(path, text);
 }
 
+std::vector<std::string> FailingKinds(const nlohmann::json& results) {
+  std::vector<std::string> out;
+  if (!results.is_object() || !results.contains("checkers") || !results["checkers"].is_object())
+    return out;
+  for (const auto& [checker, c] : results["checkers"].items()) {
+    if (!c.is_object() || !c.contains("failing") || !c["failing"].is_array()) continue;
+    for (const auto& kind : c["failing"]) {
+      if (kind.is_string()) out.push_back(checker + "." + kind.get<std::string>());
+    }
+  }
+  return out;
+}
+
 }  // namespace faultline::checkers

@@ -6,6 +6,7 @@
 #include "base/version.h"
 #include "bench/macro/bench_command.h"
 #include "harness/commands.h"
+#include "shrink/shrink_command.h"
 
 namespace {
 
@@ -16,9 +17,14 @@ constexpr Command kCommands[] = {
     {"run", "run SCENARIO.json [--seed N] [--mode M] [--duration S] [--store DIR] [--keep-data]",
      "run a scenario under faults, record its history, check it",
      faultline::harness::RunRunCommand},
-    {"suite", "suite PATH... [--shard I/N] [--junit FILE] [--store DIR] [--seed N]",
-     "run many scenarios; exit with the worst unexpected result",
-     faultline::harness::RunSuiteCommand},
+    {"suite",
+     "suite PATH... [--shard I/N] [--junit FILE] [--store DIR] [--seed N] [--shrink] "
+     "[--shrink-budget RUNS]",
+     "run many scenarios; exit with the worst unexpected result; --shrink: shrink each failure",
+     faultline::shrink::RunSuiteCommand},
+    {"shrink", "shrink RUN_DIR [--budget RUNS] [--tries K] [--out FILE] [--verbose]",
+     "find the smallest fault plan with which a failing run still fails",
+     faultline::shrink::RunShrinkCommand},
     {"check", "check RUN_DIR|HISTORY.jsonl [--mode M] [--out FILE]",
      "check a recorded history and write results.json", faultline::harness::RunCheckCommand},
     {"report", "report RUN_DIR...",

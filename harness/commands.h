@@ -14,10 +14,10 @@ struct Command {
   int (*run)(const std::vector<std::string>& args);
 };
 
-// Defined beside each command's implementation; listed in faultline_main.cc.
+// Defined beside each command's implementation; listed in faultline_main.cc (suite and
+// shrink: shrink/shrink_command.h).
 int RunCheckCommand(const std::vector<std::string>& args);
 int RunRunCommand(const std::vector<std::string>& args);
-int RunSuiteCommand(const std::vector<std::string>& args);
 int RunReportCommand(const std::vector<std::string>& args);
 
 }  // namespace faultline::harness

@@ -15,8 +15,13 @@ namespace faultline::harness {
 using faults::FaultFamily;
 using faults::FaultKind;
 
-Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
-                                             const std::vector<systems::NodeSpec>& nodes, Rng rng) {
+Result<FaultSchedule> PlanFaults(const Scenario& scenario,
+                                 const std::vector<systems::NodeSpec>& nodes, Rng rng) {
+  FaultSchedule schedule;
+  if (scenario.plan) {
+    schedule.faults = *scenario.plan;
+    return schedule;
+  }
   std::vector<PlannedFault> all;
   for (size_t i = 0; i < scenario.nemesis.size(); ++i) {
     const FaultSpec& f = scenario.nemesis[i];
@@ -35,41 +40,35 @@ Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
         begins.push_back(t);
       }
     }
-    for (double b : begins) {
+    for (size_t n = 0; n < begins.size(); ++n) {
+      const double b = begins[n];
       if (b >= scenario.duration_s) continue;
       auto targets = ResolveTargets(f.target, nodes, local);
       if (!targets.ok()) return targets.status().WithContext(path + ".target");
-      all.push_back(
-          {0, static_cast<int>(i), *kind, f.fault, *targets, b, b + f.duration_s, f.params});
+      PlannedFault p;
+      p.key = std::to_string(i) + "." + std::to_string(n);
+      p.origin = path;
+      p.kind = *kind;
+      p.fault = f.fault;
+      p.targets = std::move(*targets);
+      p.begin_s = b;
+      p.end_s = b + f.duration_s;
+      p.params = f.params;
+      all.push_back(std::move(p));
     }
   }
   std::stable_sort(all.begin(), all.end(), [](const PlannedFault& a, const PlannedFault& b) {
     return a.begin_s < b.begin_s;
   });
-  // At most max_active overlapping faults, and never two at once on the same node, but for
-  // faults of a node's disk (disk, fs-error, fs-slow), which hold whatever else happens to it.
-  auto of_disk = [](const PlannedFault& f) {
-    return f.kind == FaultKind::kFsError || f.kind == FaultKind::kFsSlow ||
-           f.kind == FaultKind::kDisk;
-  };
-  std::vector<PlannedFault> kept;
-  for (PlannedFault f : all) {
-    int overlapping = 0;
-    bool same_node = false;
-    for (const PlannedFault& k : kept) {
-      if (k.end_s <= f.begin_s) continue;
-      ++overlapping;
-      if (of_disk(f) != of_disk(k)) continue;
-      for (const auto& t : f.targets) {
-        same_node |= std::find(k.targets.begin(), k.targets.end(), t) != k.targets.end();
-      }
-    }
-    if (overlapping < scenario.max_active_faults && !same_node) {
-      f.id = static_cast<int>(kept.size());
-      kept.push_back(std::move(f));
+  for (PlannedFault& f : all) {
+    if (PlanConflict(schedule.faults, f, scenario.max_active_faults).empty()) {
+      f.id = static_cast<int>(schedule.faults.size());
+      schedule.faults.push_back(std::move(f));
+    } else {
+      schedule.dropped.push_back(std::move(f));
     }
   }
-  return kept;
+  return schedule;
 }
 
 namespace {
@@ -192,7 +191,7 @@ class SystemFaultActions : public FaultActions {
     std::vector<std::string> took;
     if (faults::InfoOf(f.kind).family == FaultFamily::kLink) {
       auto handle = network_->links()->Begin({f.fault, f.targets, network_->endpoints(), f.params},
-                                             rng_.Fork("link-" + std::to_string(f.id)));
+                                             rng_.Fork(f.rng_label()));
       for (const auto& t : f.targets) {
         Record(f, t, handle.ok() ? "begin" : "failed", handle.status());
       }
@@ -324,11 +323,8 @@ class SystemFaultActions : public FaultActions {
   // `lost`: what a power loss took back (faultfs's report), on its begin line.
   void Record(const PlannedFault& f, const std::string& target, const char* phase,
               const Status& error, const nlohmann::json& lost = nlohmann::json()) {
-    nlohmann::json j = {{"type", "fault"},
-                        {"fault", f.fault},
-                        {"target", target},
-                        {"phase", phase},
-                        {"fault_id", f.id}};
+    nlohmann::json j = {{"type", "fault"}, {"fault", f.fault}, {"target", target},
+                        {"phase", phase},  {"fault_id", f.id}, {"key", f.key}};
     if (!f.params.empty()) j["params"] = f.params;
     if (!lost.is_null()) j["lost"] = lost;
     if (!error.ok()) {

@@ -8,6 +8,7 @@
 #include "base/rng.h"
 #include "base/status.h"
 #include "faults/fault_kind.h"
+#include "harness/fault_plan.h"
 #include "harness/history.h"
 #include "harness/scenario.h"
 #include "systems/faultfs_mounts.h"
@@ -16,27 +17,16 @@
 
 namespace faultline::harness {
 
-// One planned fault: what, on which nodes, from when to when (seconds since the generate phase
-// began). The whole schedule is drawn from the run's seed before the run starts, so the same
-// seed replays the same faults at the same times on the same targets.
-struct PlannedFault {
-  int id = 0;          // position in the plan
-  int spec_index = 0;  // into Scenario::nemesis
-  faults::FaultKind kind = faults::FaultKind::kKill;
-  std::string fault;  // the kind's name
-  std::vector<std::string> targets;
-  double begin_s = 0;
-  double end_s = 0;
-  nlohmann::json params;
-};
-
-// Draws the schedule: fixed (at_s), periodic (every_s from start_s) and seeded random times
-// (exponential gaps with mean_interval_s); targets resolved from the seed against `nodes`
-// (harness/targets.h); at most `max_active_faults` faults overlap and never two on one node
-// (later ones that would are dropped); nothing begins after `duration_s`. Sorted by begin
-// time. Pure function of its arguments.
-Result<std::vector<PlannedFault>> PlanFaults(const Scenario& scenario,
-                                             const std::vector<systems::NodeSpec>& nodes, Rng rng);
+// The schedule of a run. A scenario's fixed `plan` is taken as it is (already checked by
+// ParsePlan). A `nemesis` is drawn: fixed (at_s), periodic (every_s from start_s) and seeded
+// random times (exponential gaps with mean_interval_s), targets resolved from the seed against
+// `nodes` (harness/targets.h), each spec from its own stream (`rng` forked by the spec's
+// index); faults kept in begin order while PlanConflict allows, the rest dropped; nothing
+// begins after `duration_s`. Each fault's key is "S.N": the N-th begin of nemesis[S], counted
+// before the drop, so a key never depends on what else was kept. Pure function of its
+// arguments.
+Result<FaultSchedule> PlanFaults(const Scenario& scenario,
+                                 const std::vector<systems::NodeSpec>& nodes, Rng rng);
 
 // FaultActions carries out faults. Begin() starts a fault on each of its targets and returns
 // those where it took effect; End() heals it there. Both record the history's fault lines:

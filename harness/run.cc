@@ -84,11 +84,12 @@ Status SortHistory(const std::string& partial, const std::string& final_path) {
 // One line of progress: a rewritten line on a terminal, a log line every 2 s otherwise.
 class Progress {
  public:
-  explicit Progress(double total_s) : total_s_(total_s), tty_(::isatty(STDERR_FILENO) == 1) {}
+  Progress(double total_s, std::function<void(const std::string&)> sink)
+      : total_s_(total_s), tty_(::isatty(STDERR_FILENO) == 1), sink_(std::move(sink)) {}
   void Update(double elapsed_s, int64_t inputs, int64_t outputs,
               const std::vector<std::string>& faults, const std::string& system_status) {
     int64_t now = MonotonicMillis();
-    if (now - last_ms_ < (tty_ ? 200 : 2000)) return;
+    if (now - last_ms_ < (tty_ || sink_ ? 200 : 2000)) return;
     double dt = static_cast<double>(now - last_ms_) / 1000.0;
     double in_rate = last_ms_ == 0 ? 0 : static_cast<double>(inputs - last_in_) / dt;
     double out_rate = last_ms_ == 0 ? 0 : static_cast<double>(outputs - last_out_) / dt;
@@ -101,19 +102,22 @@ class Progress {
     std::snprintf(line, sizeof(line), "[%5.1f/%.0f s] in %7.0f/s  out %7.0f/s  %s  faults: %s",
                   elapsed_s, total_s_, in_rate, out_rate, system_status.c_str(),
                   active.empty() ? "none" : active.c_str());
-    if (tty_) {
+    if (sink_) {
+      sink_(line);
+    } else if (tty_) {
       std::fprintf(stderr, "\r\033[K%s", line);
     } else {
       FL_LOG(Info) << line;
     }
   }
   void Done() {
-    if (tty_) std::fputs("\r\033[K", stderr);
+    if (tty_ && !sink_) std::fputs("\r\033[K", stderr);
   }
 
  private:
   double total_s_;
   bool tty_;
+  std::function<void(const std::string&)> sink_;
   int64_t last_ms_ = 0;
   int64_t last_in_ = 0;
   int64_t last_out_ = 0;
@@ -159,6 +163,9 @@ class ModeRun {
     for (const auto& c : system_->Clients()) targets.push_back(c);
     auto plan = PlanFaults(s_, targets, rng.Fork("nemesis"));
     if (!plan.ok()) return plan.status().WithContext(options_.scenario_path);
+    RETURN_IF_ERROR(WriteFileAtomic(
+        JoinPath(run_dir_, kPlanFile),
+        PlanFileJson(*plan, s_.name, mode_, *s_.seed, s_.plan.has_value()).dump(2) + "\n"));
 
     start_ns_ = MonotonicNanos();
     history_ =
@@ -176,11 +183,9 @@ class ModeRun {
     Phase("setup");
     auto actions = MakeFaultActions(system_.get(), network_.get(), faultfs_.get(), history_.get(),
                                     rng.Fork("links"));
-    for (const auto& f : *plan) {
+    for (const auto& f : plan->faults) {
       Status v = actions->Validate(f);
-      if (!v.ok())
-        return v.WithContext(options_.scenario_path + ": $.nemesis[" +
-                             std::to_string(f.spec_index) + "]");
+      if (!v.ok()) return v.WithContext(options_.scenario_path + ": " + f.origin);
     }
     RETURN_IF_ERROR(system_->nodes().StartAll());
     RETURN_IF_ERROR(systems::AwaitNodesReady(
@@ -197,8 +202,8 @@ class ModeRun {
     Observer observer(reader.get(), history_.get(), &ledger);
     observer.Start();
     RETURN_IF_ERROR(generator.Start());
-    NemesisRunner nemesis(*plan, actions.get(), generate_ns);
-    Progress progress(s_.duration_s);
+    NemesisRunner nemesis(plan->faults, actions.get(), generate_ns);
+    Progress progress(s_.duration_s, options_.progress);
     while (MonotonicNanos() - generate_ns < static_cast<int64_t>(s_.duration_s * 1e9) &&
            !generator.stopped() && !observer.stopped()) {
       nemesis.Tick();

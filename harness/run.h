@@ -24,6 +24,8 @@ struct RunOptions {
   // Makes the system under test for each mode's run; default: the scenario's kind from the
   // registry (harness/system_registry.h). Tests plug in systems of their own here.
   std::function<Result<std::unique_ptr<systems::System>>(const Scenario&)> make_system;
+  // Takes the run's progress line instead of stderr (a shrink shows it inside its own line).
+  std::function<void(const std::string& line)> progress;
 };
 
 // The outcome of one mode of a scenario run.

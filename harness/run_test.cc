@@ -11,143 +11,12 @@
 
 #include "base/file.h"
 #include "base/test_util.h"
+#include "harness/fake_system.h"
 #include "systems/network.h"
 #include "systems/node_set.h"
 
 namespace faultline::harness {
 namespace {
-
-using systems::Delivery;
-using systems::Record;
-using systems::SendOutcome;
-using systems::SendStatus;
-
-struct FakeOptions {
-  std::vector<std::string> node_argv = {"/bin/sleep", "60"};
-  uint64_t lost_id = UINT64_MAX;       // an ok send the system never delivers
-  uint64_t broken_id = UINT64_MAX;     // the client breaks (a Status error) at this send
-  bool never_ready = false;            // Ready() never says yes: only a node's exit ends the wait
-  uint64_t retracted_id = UINT64_MAX;  // delivered, then taken back for good
-  const char* halted = nullptr;        // the system halts at the quiesce, saying this
-};
-
-// What the client sends and the reader delivers.
-struct Pipe {
-  std::mutex mu;
-  std::vector<Delivery> pending;  // guarded by mu
-  int64_t delivered = 0;          // guarded by mu
-};
-
-// Sends end by id: 1 in 5 unknown (half of those delivered), 1 in 7 of the rest fail (never
-// delivered), every other ok and delivered (but `lost_id`).
-class FakeClient : public systems::Client {
- public:
-  FakeClient(Pipe* pipe, const FakeOptions& options) : pipe_(pipe), options_(options) {}
-  Result<std::vector<SendOutcome>> Send(std::span<const Record> records) override {
-    std::vector<SendOutcome> out(records.size());
-    for (const Record& r : records) {
-      if (r.id == options_.broken_id) return Status::Corruption("the adapter said \"?\"");
-    }
-    std::lock_guard<std::mutex> lock(pipe_->mu);
-    for (size_t i = 0; i < records.size(); ++i) {
-      const Record& r = records[i];
-      out[i].ack_mono_ns = MonotonicNanos();
-      bool deliver = true;
-      if (r.id % 5 == 1) {
-        out[i].status = SendStatus::kUnknown;
-        out[i].error = "timed out";
-        deliver = r.id % 10 == 1;
-      } else if (r.id % 7 == 3) {
-        out[i].status = SendStatus::kFail;
-        out[i].error = "refused";
-        deliver = false;
-      } else {
-        out[i].status = SendStatus::kOk;
-        deliver = r.id != options_.lost_id;
-      }
-      if (!deliver) continue;
-      Delivery d;
-      d.id = r.id;
-      d.key = r.key;
-      if (r.id == options_.retracted_id) d.source = "fake-retracted";
-      pipe_->pending.push_back(std::move(d));
-    }
-    return out;
-  }
-
- private:
-  Pipe* pipe_;
-  FakeOptions options_;
-};
-
-// Delivers what the client put in the pipe; a delivery from "fake-retracted" is taken back by
-// the next poll.
-class FakeReader : public systems::Reader {
- public:
-  explicit FakeReader(Pipe* pipe) : pipe_(pipe) {}
-  Status Poll(std::vector<Delivery>* out) override {
-    std::lock_guard<std::mutex> lock(pipe_->mu);
-    if (retract_next_) {
-      Delivery back;
-      back.kind = Delivery::Kind::kRetraction;
-      back.source = "fake-retracted";
-      out->push_back(std::move(back));
-      retract_next_ = false;
-    }
-    for (Delivery& d : pipe_->pending) {
-      retract_next_ = retract_next_ || d.source == "fake-retracted";
-      out->push_back(std::move(d));
-    }
-    pipe_->delivered += static_cast<int64_t>(pipe_->pending.size());
-    pipe_->pending.clear();
-    return Status::Ok();
-  }
-
- private:
-  Pipe* pipe_;
-  bool retract_next_ = false;
-};
-
-// Two "server" nodes as real processes, no failpoints, plain record delivery.
-class FakeSystem : public systems::System {
- public:
-  explicit FakeSystem(FakeOptions options) : options_(std::move(options)) {}
-  std::string_view kind() const override { return "fake"; }
-  std::vector<systems::NodeSpec> Nodes() const override {
-    return {{"server-1", "server"}, {"server-2", "server"}};
-  }
-  std::string job() const override { return "delivery"; }
-  systems::Capabilities capabilities() const override { return {}; }
-  Status Setup(const systems::SystemContext& ctx) override {
-    for (const auto& n : Nodes()) {
-      ASSIGN_OR_RETURN(auto argv, ctx.network->Command(n.id, options_.node_argv));
-      RETURN_IF_ERROR(nodes_.Add(n, argv, JoinPath(ctx.run_dir, "nodes/" + n.id)));
-    }
-    return Status::Ok();
-  }
-  systems::NodeSet& nodes() override { return nodes_; }
-  Result<bool> Ready() override { return !options_.never_ready; }
-  Result<std::unique_ptr<systems::Client>> OpenClient() override {
-    return std::unique_ptr<systems::Client>(new FakeClient(&pipe_, options_));
-  }
-  Result<std::unique_ptr<systems::Reader>> OpenReader(bool) override {
-    return std::unique_ptr<systems::Reader>(new FakeReader(&pipe_));
-  }
-  bool Quiescent(const systems::DeliveryProgress& progress) override {
-    if (options_.halted != nullptr) return false;
-    std::lock_guard<std::mutex> lock(pipe_.mu);
-    return pipe_.pending.empty() && progress.committed_seen == pipe_.delivered;
-  }
-  std::optional<std::string> Halted() override {
-    if (options_.halted == nullptr) return std::nullopt;
-    return std::string(options_.halted);
-  }
-
- private:
-  FakeOptions options_;
-  systems::NodeSet nodes_;
-  Pipe pipe_;
-};
 
 class FakeSystemRun : public ::testing::Test {
  protected:
@@ -165,7 +34,7 @@ class FakeSystemRun : public ::testing::Test {
     options.store_dir = store_.path();
     options.scenario_path = "fake.json";
     options.make_system = [fake](const Scenario&) -> Result<std::unique_ptr<systems::System>> {
-      return std::unique_ptr<systems::System>(new FakeSystem(fake));
+      return MakeFakeSystem(fake);
     };
     return RunScenario(*scenario, options);
   }

@@ -162,6 +162,15 @@ Result<Scenario> ParseScenario(std::string_view text, const std::string& source)
     }
   }
   RETURN_IF_ERROR(o.Int("max_active_faults", &s.max_active_faults, {.min = 1}));
+  if (const nlohmann::json* plan = o.Raw("plan")) {
+    if (nemesis) {
+      return o.Error("plan",
+                     "a scenario has either a nemesis (faults drawn from the seed) or a fixed "
+                     "plan, not both");
+    }
+    ASSIGN_OR_RETURN(s.plan,
+                     ParsePlan(*plan, o.PathOf("plan"), source, s.duration_s, s.max_active_faults));
+  }
   ASSIGN_OR_RETURN(auto checks, o.Array("checks"));
   if (checks) {
     for (size_t i = 0; i < checks->size(); ++i) {
@@ -240,6 +249,7 @@ nlohmann::json Scenario::ToJson() const {
         {"zipf_exponent", workload.zipf_exponent},
         {"event_time_disorder_ms", workload.event_time_disorder_ms}}},
       {"nemesis", faults},
+      {"plan", plan ? nlohmann::ordered_json(PlanToJson(*plan)) : nlohmann::ordered_json()},
       {"max_active_faults", max_active_faults},
       {"checks", checks},
       {"quiesce", {{"timeout_s", quiesce_timeout_s}, {"checkpoints", quiesce_checkpoints}}},
@@ -247,6 +257,7 @@ nlohmann::json Scenario::ToJson() const {
       {"expect", expect},
   };
   if (!seed) j.erase("seed");
+  j.erase(plan ? "nemesis" : "plan");
   return j;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "harness/fault_plan.h"
 
 namespace faultline::harness {
 
@@ -48,6 +49,9 @@ struct Scenario {
   nlohmann::json job = nlohmann::json::object();  // runtime job settings (operator, parallelism...)
   WorkloadSpec workload;
   std::vector<FaultSpec> nemesis;
+  // A fixed schedule instead of a nemesis (the two exclude each other): what a stored run or
+  // a shrink replays exactly (harness/fault_plan.h).
+  std::optional<std::vector<PlannedFault>> plan;
   int max_active_faults = 1000;
   std::vector<std::string> checks;
   double quiesce_timeout_s = 60;

@@ -1,15 +1,16 @@
-// `faultline suite PATH... [--shard i/n] [--junit FILE] [--store DIR] [--seed N]`
+// `faultline suite`: harness/suite.h.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 #include "base/file.h"
 #include "base/flags.h"
 #include "base/json.h"
 #include "base/logging.h"
-#include "harness/commands.h"
 #include "harness/run.h"
 #include "harness/scenario.h"
+#include "harness/suite.h"
 #include "reports/suite_report.h"
 #include "systems/faultfs_mounts.h"
 #include "systems/network.h"
@@ -19,11 +20,17 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: faultline suite PATH... [--shard I/N] [--junit FILE] [--store DIR] [--seed N]\n"
+    "                       [--shrink] [--shrink-budget RUNS]\n"
     "  PATH is a scenario file, a directory of them, or a suite file {\"scenarios\": [...]}.\n"
     "  Runs every scenario, prints a summary, exits with the worst result; a verdict other than\n"
     "  the scenario expects counts as invalid. Writes index.html and summary.md (a Markdown\n"
     "  summary, appended to $GITHUB_STEP_SUMMARY when set) beside the JUnit file, else into\n"
-    "  the store.\n";
+    "  the store.\n"
+    "  --shrink  shrinks every run that failed (invalid, not as expected) to its smallest\n"
+    "            fault plan and writes SCENARIO.MODE.min.json there too (docs/shrinking.md);\n"
+    "            --shrink-budget RUNS real runs per failing run (default 40)\n";
+
+constexpr int kDefaultShrinkBudget = 40;
 
 // Scenario files named by `path`: itself, the *.json of a directory, or a suite's list
 // (relative to the suite file).
@@ -58,6 +65,7 @@ struct SuiteEntry {
   std::vector<RunOutcome> outcomes;
   std::string error;    // a harness error: no outcomes
   std::string skipped;  // why this machine cannot run it: no outcomes, not a failure
+  std::map<std::string, std::string> shrunk;  // mode -> what its shrink found, or why not
 };
 
 // One case per scenario and mode (one per scenario that could not run), with the anomaly
@@ -81,6 +89,7 @@ std::vector<reports::SuiteCase> Cases(const std::vector<SuiteEntry>& entries) {
       c.as_expected = o.as_expected();
       c.run_dir = o.run_dir;
       c.anomalies = reports::AnomalySummaryOfRun(o.run_dir);
+      if (auto it = e.shrunk.find(o.mode); it != e.shrunk.end()) c.anomalies += "; " + it->second;
       c.summary = o.summary;
       cases.push_back(std::move(c));
     }
@@ -90,9 +99,15 @@ std::vector<reports::SuiteCase> Cases(const std::vector<SuiteEntry>& entries) {
 
 }  // namespace
 
-int RunSuiteCommand(const std::vector<std::string>& args) {
+int RunSuite(const std::vector<std::string>& args, const SuiteShrinker& shrink) {
   Flags flags;
-  flags.Value("shard").Value("junit").Value("store").Value("seed").Switch("help");
+  flags.Value("shard")
+      .Value("junit")
+      .Value("store")
+      .Value("seed")
+      .Switch("shrink")
+      .Value("shrink-budget")
+      .Switch("help");
   if (Status s = flags.Parse(args); !s.ok() || flags.positional().empty()) {
     std::fprintf(stderr, "faultline suite: %s\n%s",
                  s.ok() ? "expected at least one PATH" : s.message().c_str(), kUsage);
@@ -121,7 +136,16 @@ int RunSuiteCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "faultline suite: %s\n", seed.status().message().c_str());
     return 2;
   }
+  auto shrink_budget = flags.GetInt("shrink-budget");
+  if (!shrink_budget.ok() || shrink_budget->value_or(1) < 1) {
+    std::fprintf(stderr, "faultline suite: --shrink-budget: expected a number of runs >= 1\n");
+    return 2;
+  }
   SetLogTag("faultline");
+  // index.html, summary.md and the minimal scenarios go beside the JUnit file, else into the
+  // store.
+  const std::string junit = flags.GetOr("junit", "");
+  const std::string out_dir = junit.empty() ? flags.GetOr("store", "store") : DirName(junit);
   std::vector<SuiteEntry> entries;
   int worst = 0;
   for (size_t i = 0; i < files.size(); ++i) {
@@ -161,6 +185,18 @@ int RunSuiteCommand(const std::vector<std::string>& args) {
       if (!o.as_expected())
         worst = std::max(worst, o.verdict == checkers::Verdict::kUnknown ? 2 : 1);
     }
+    if (flags.Has("shrink")) {
+      for (const auto& o : entry.outcomes) {
+        if (o.as_expected() || o.verdict != checkers::Verdict::kInvalid) continue;
+        const std::string minimal = JoinPath(out_dir, entry.scenario + "." + o.mode + ".min.json");
+        FL_LOG(Warning) << entry.scenario << " " << o.mode << " failed: shrinking " << o.run_dir;
+        auto found = shrink(
+            o.run_dir, static_cast<int>(shrink_budget->value_or(kDefaultShrinkBudget)), minimal);
+        entry.shrunk[o.mode] = found.ok() ? "smallest reproduction " + minimal + ": " + *found
+                                          : "not shrunk: " + found.status().ToString();
+        FL_LOG(Warning) << entry.scenario << " " << o.mode << ": " << entry.shrunk[o.mode];
+      }
+    }
     entries.push_back(std::move(entry));
   }
   std::printf("\n%-28s %-15s %-8s %-9s %s\n", "scenario", "mode", "verdict", "expected", "run");
@@ -175,9 +211,6 @@ int RunSuiteCommand(const std::vector<std::string>& args) {
                   o.as_expected() ? "yes" : ("no: " + o.expected).c_str(), o.run_dir.c_str());
     }
   }
-  // index.html and summary.md go beside the JUnit file, else into the store.
-  const std::string junit = flags.GetOr("junit", "");
-  const std::string out_dir = junit.empty() ? flags.GetOr("store", "store") : DirName(junit);
   if (Status s = reports::WriteSuiteReports(Cases(entries), out_dir, junit); !s.ok()) {
     std::fprintf(stderr, "faultline suite: %s\n", s.ToString().c_str());
     return 2;

@@ -1,5 +1,6 @@
 #include "harness/system_registry.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -30,6 +31,17 @@ Result<std::unique_ptr<systems::System>> MakeFaultline(const Scenario& s,
   o.quiesce_checkpoints = s.quiesce_checkpoints;
   o.node_binary = options.node_binary;
   return std::unique_ptr<systems::System>(new systems::FaultlineSystem(std::move(o)));
+}
+
+// The last worker goes when no fault of the plan names it (the job's tasks must still fit).
+bool FewerFaultlineWorkers(Scenario* s) {
+  if (s->workers <= 1 || !s->plan) return false;
+  const std::string last = "worker-" + std::to_string(s->workers);
+  for (const PlannedFault& f : *s->plan) {
+    if (std::find(f.targets.begin(), f.targets.end(), last) != f.targets.end()) return false;
+  }
+  --s->workers;
+  return true;
 }
 
 // Settings of other systems live in their `system` object; the runtime's keys are refused.
@@ -86,7 +98,7 @@ Result<std::unique_ptr<systems::System>> MakeCommand(const Scenario& s, const Sy
 const std::vector<SystemKind>& SystemKinds() {
   static const std::vector<SystemKind> kinds = {
       {"faultline", "the built-in stream runtime (docs/systems/faultline.md)", PrepareFaultline,
-       MakeFaultline},
+       MakeFaultline, FewerFaultlineWorkers},
       {"mosquitto", "a real MQTT broker, QoS 0/1/2 (docs/systems/mosquitto.md)", PrepareMosquitto,
        MakeMosquitto},
       {"command", "a user's own system through adapter programs (docs/systems/command.md)",

@@ -29,6 +29,10 @@ struct SystemKind {
   // The system for one run of `scenario`.
   Result<std::unique_ptr<systems::System>> (*make)(const Scenario& scenario,
                                                    const SystemOptions& options);
+  // For a shrink: takes one node out of `scenario` that its fixed plan does not target, or
+  // returns false (also when the kind's node count is not the scenario's to choose). nullptr:
+  // never.
+  bool (*fewer_nodes)(Scenario* scenario) = nullptr;
 };
 
 const std::vector<SystemKind>& SystemKinds();

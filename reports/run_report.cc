@@ -8,6 +8,7 @@
 #include "checkers/registry.h"
 #include "checkers/verdict.h"
 #include "reports/html.h"
+#include "reports/plan_report.h"
 
 namespace faultline::reports {
 namespace {
@@ -345,6 +346,11 @@ Result<RunData> LoadRunData(const std::string& run_dir) {
     run.expected = run.scenario["expect"][m].get<std::string>();
   }
   if (auto names = ListDir(JoinPath(run_dir, "nodes")); names.ok()) run.nodes = *names;
+  for (auto [file, slot] :
+       {std::pair{"plan.json", &run.plan}, std::pair{"shrink/shrink.json", &run.shrink}}) {
+    if (!PathExists(JoinPath(run_dir, file))) continue;
+    ASSIGN_OR_RETURN(*slot, ReadJsonFile(JoinPath(run_dir, file)));
+  }
   return run;
 }
 
@@ -584,6 +590,8 @@ std::string RenderRunReport(const RunData& run) {
            "</pre></details>\n";
   }
   out += AnomalySection(run);
+  out += ShrinkSection(run.shrink);
+  out += FaultPlanSection(run.plan);
   out += FailedFaultsSection(run);
   out += RestoresWentBackSection(run);
   TimeAxis axis;

@@ -23,6 +23,8 @@ struct RunData {
   std::string scenario_path;       // the scenario.json replayed, "" when absent
   std::vector<std::string> nodes;  // ids under RUN_DIR/nodes/
   std::string expected = "valid";  // valid, invalid or any: the scenario's `expect` for the mode
+  nlohmann::json plan;             // RUN_DIR/plan.json, null when absent
+  nlohmann::json shrink;           // RUN_DIR/shrink/shrink.json, null when absent
 
   std::string mode() const;     // from results.json
   std::string verdict() const;  // valid, invalid, unknown
