@@ -7,6 +7,7 @@ namespace {
 
 std::string Cell(const nlohmann::json& v) {
   if (v.is_string()) return HtmlEscape(v.get<std::string>());
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
   if (v.is_number()) return FormatNumber(v.get<double>(), 2);
   if (v.is_null()) return "–";
   return HtmlEscape(v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -67,13 +68,17 @@ std::string ShrinkSection(const nlohmann::json& shrink) {
       shrink.value("shrinks", nlohmann::json::object()).value("target", nlohmann::json::array());
   std::string kinds;
   for (const auto& k : target) kinds += (kinds.empty() ? "" : ", ") + Cell(k);
+  // Only the built-in runtime's worker count shrinks (shrink/shrinker.h).
+  const nlohmann::json was = original.value("workers", nlohmann::json());
+  const nlohmann::json now = best.value("workers", nlohmann::json());
+  const std::string workers =
+      was != now ? " and " + Cell(now) + " workers instead of " + Cell(was) : "";
   std::string out = "<h2>Shrink</h2>\n<p class=\"shrink-summary\">From " +
                     Cell(original.value("faults", nlohmann::json())) + " faults in " +
                     Cell(original.value("duration_s", nlohmann::json())) + " s to <b>" +
                     Cell(best.value("faults", nlohmann::json())) + "</b> in " +
-                    Cell(best.value("duration_s", nlohmann::json())) + " s (" +
-                    Cell(best.value("workers", nlohmann::json())) +
-                    " workers where that applies), still " + "failing with " + kinds + "; " +
+                    Cell(best.value("duration_s", nlohmann::json())) + " s" + workers +
+                    ", still failing with " + kinds + "; " +
                     Cell(summary.value("tries_used", nlohmann::json())) + " runs of a budget of " +
                     Cell(summary.value("budget", nlohmann::json())) + ", " +
                     Cell(summary.value("tries_per_candidate", nlohmann::json())) +

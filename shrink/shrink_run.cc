@@ -77,11 +77,12 @@ class ShrinkProgress {
 class RunOracle : public Oracle {
  public:
   RunOracle(std::string shrink_dir, std::string scenario_path, std::vector<std::string> target,
-            ShrinkProgress* progress)
+            ShrinkProgress* progress, const ShrinkRequest& request)
       : shrink_dir_(std::move(shrink_dir)),
         scenario_path_(std::move(scenario_path)),
         target_(std::move(target)),
-        progress_(progress) {}
+        progress_(progress),
+        request_(request) {}
 
   TryResult Try(const Scenario& candidate, int try_number) override {
     Stopwatch clock;
@@ -89,6 +90,7 @@ class RunOracle : public Oracle {
     options.store_dir = JoinPath(shrink_dir_, "tries/" + std::to_string(try_number));
     options.scenario_path = scenario_path_;
     options.progress = [this](const std::string& line) { progress_->RunLine(line); };
+    options.make_system = request_.make_system;
     auto outcomes = harness::RunScenario(candidate, options);
     TryResult r;
     r.wall_s = clock.ElapsedSeconds();
@@ -115,6 +117,7 @@ class RunOracle : public Oracle {
   std::string scenario_path_;
   std::vector<std::string> target_;
   ShrinkProgress* progress_;
+  const ShrinkRequest& request_;
 };
 
 // The run's failure and plan, or why it cannot be shrunk.
@@ -237,7 +240,7 @@ Result<ShrinkSummary> ShrinkRun(const ShrinkRequest& request) {
     return log.Save(summary.log_path);
   };
 
-  RunOracle oracle(shrink_dir, JoinPath(dir, "scenario.json"), stored.target, &progress);
+  RunOracle oracle(shrink_dir, JoinPath(dir, "scenario.json"), stored.target, &progress, request);
   ShrinkerOptions options;
   options.budget = request.budget;
   options.tries = request.tries;
@@ -259,6 +262,7 @@ Result<ShrinkSummary> ShrinkRun(const ShrinkRequest& request) {
   }
   Scenario minimal = std::move(*best);
   minimal.name = original.name + "-min";
+  RETURN_IF_ERROR(CreateDirs(DirName(summary.minimal_path)));
   RETURN_IF_ERROR(WriteFileAtomic(summary.minimal_path, minimal.ToJson().dump(2) + "\n"));
   log.summary["minimal_scenario"] = summary.minimal_path;
   RETURN_IF_ERROR(save(shrinker.budget_exhausted() ? "budget-exhausted" : "done", minimal));

@@ -1,8 +1,12 @@
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "base/status.h"
+#include "harness/scenario.h"
+#include "systems/system.h"
 
 namespace faultline::shrink {
 
@@ -12,6 +16,8 @@ struct ShrinkRequest {
   int tries = 0;             // per candidate; 0 = chosen from two reruns of the original
   std::string minimal_path;  // where the minimal scenario goes; "" = RUN_DIR/shrink/minimal.json
   bool quiet = false;        // no progress line (a suite prints its own)
+  // As RunOptions::make_system: tests plug in systems of their own.
+  std::function<Result<std::unique_ptr<systems::System>>(const harness::Scenario&)> make_system;
 };
 
 struct ShrinkSummary {

@@ -43,6 +43,8 @@ TEST(Bench, TinyRunWritesEveryKey) {
   EXPECT_GT(j["checker"]["events_per_s"].get<double>(), 0);
   EXPECT_GT(j["checker"]["peak_rss_mb"].get<double>(), 0);
   EXPECT_GT(j["harness"]["overhead_ms"].get<double>(), 0);
+  EXPECT_EQ(j["shrink"]["original_faults"], 11) << j["shrink"].dump();
+  EXPECT_LE(j["shrink"]["tries"].get<double>(), 2) << j["shrink"].dump();
   EXPECT_FALSE(j["targets"].empty());
 }
 

@@ -31,12 +31,12 @@ constexpr const char* kUsage =
     "  --quick      smaller sizes (CI): 8M records per mode and round, 1M checker events\n"
     "  --tiny       smallest sizes, for the smoke test (numbers meaningless)\n"
     "  --only LIST  comma-separated subset of: loopback,throughput,checkpoint,recovery,checker,"
-    "harness,faultfs\n"
+    "harness,faultfs,shrink\n"
     "  --work-dir   scratch directory (default: a fresh one under $TMPDIR); --keep keeps it\n"
     "Exit status: 0 every benchmark ran (targets met or not), 1 one failed, 2 bad usage.\n";
 
 const char* const kAll[] = {"loopback", "throughput", "checkpoint", "recovery",
-                            "checker",  "harness",    "faultfs"};
+                            "checker",  "harness",    "faultfs",    "shrink"};
 
 std::string SelfPath() {
   char self[4096];
@@ -135,6 +135,15 @@ nlohmann::json Targets(const nlohmann::json& r) {
   }
   double harness = Num(r, "harness", "overhead_ms");
   add("harness overhead ms (empty scenario)", "<= 200", harness, harness <= 200);
+  if (r.contains("shrink") && r["shrink"].contains("spread")) {
+    // Every shrink must meet them, so the worst run is the figure.
+    const double left = r["shrink"]["spread"]["final_faults"]["max"].get<double>();
+    add("shrink: faults left of 11 (one reveals the bug)", "<= 2", left, left <= 2,
+        SpreadAt(r, "/shrink/spread/final_faults"), 2);
+    const double tries = r["shrink"]["spread"]["tries"]["max"].get<double>();
+    add("shrink: tries in all", "<= 40", tries, tries <= 40, SpreadAt(r, "/shrink/spread/tries"),
+        40);
+  }
   return out;
 }
 
@@ -224,6 +233,17 @@ void PrintTable(const nlohmann::json& r) {
     row("empty scenario (spawn + teardown + check) ms",
         fmt("%.0f", r["harness"]["overhead_ms"].get<double>()));
   }
+  if (r.contains("shrink") && r["shrink"].contains("spread")) {
+    const auto& c = r["shrink"];
+    std::printf(
+        "shrink (scenarios/shrink-toyq.json: one kill among %d faults, budget %d; "
+        "median (min-max) of %zu)\n",
+        c["original_faults"].get<int>(), c["budget"].get<int>(), c["runs"].size());
+    row("faults left", spread("%.0f", c["spread"]["final_faults"]));
+    row("tries", spread("%.0f", c["spread"]["tries"]));
+    row("wall s", spread("%.0f", c["spread"]["wall_s"]));
+    row("tries per candidate (median)", fmt("%.0f", c["tries_per_candidate"].get<double>()));
+  }
   std::printf("targets (docs/benchmarks.md)\n");
   for (const auto& t : r["targets"]) {
     row(t["target"].get<std::string>() + " " + t["goal"].get<std::string>(),
@@ -249,6 +269,7 @@ BenchOptions BenchOptions::Quick() {
   o.recovery_kills = 2;
   o.harness_runs = 2;
   o.faultfs_records = 500'000;
+  o.shrink_runs = 1;
   return o;
 }
 
@@ -266,6 +287,8 @@ BenchOptions BenchOptions::Tiny() {
   o.faultfs_records = 20'000;
   o.faultfs_repeats = 1;
   o.throughput_rounds = 1;
+  o.shrink_runs = 1;
+  o.shrink_budget = 2;  // the path end to end; far too few tries to shrink
   return o;
 }
 
@@ -353,6 +376,7 @@ int RunBenchCommand(const std::vector<std::string>& args) {
   run("checker", "checker", [&] { return MeasureChecker(o); });
   run("harness", "harness", [&] { return MeasureHarnessOverhead(o); });
   run("faultfs", "faultfs", [&] { return MeasureFaultFs(o); });
+  run("shrink", "shrink", [&] { return MeasureShrink(o); });
   r["seconds"]["total"] = total.ElapsedSeconds();
   r["targets"] = Targets(r);
 

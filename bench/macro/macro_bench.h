@@ -36,6 +36,8 @@ struct BenchOptions {
   int harness_runs = 3;
   int64_t faultfs_records = 1'500'000;  // per run of the faultfs comparison
   int faultfs_repeats = 3;              // interleaved raw / faultfs pairs
+  int shrink_runs = 3;                  // failing runs of scenarios/shrink-toyq.json, each shrunk
+  int shrink_budget = 40;
 
   static BenchOptions Quick();
   static BenchOptions Tiny();
@@ -85,6 +87,12 @@ Result<nlohmann::json> MeasureChecker(const BenchOptions& options);
 // `faultline run` of an empty scenario (no faults, no load) in a child process: spawn +
 // teardown + check. Key overhead_ms: the median over options.harness_runs runs.
 Result<nlohmann::json> MeasureHarnessOverhead(const BenchOptions& options);
+
+// `faultline run scenarios/shrink-toyq.json` (a planted bug that one kill reveals, among ten
+// faults the system survives) then `faultline shrink` of its run with options.shrink_budget,
+// options.shrink_runs times, as child processes: medians (and every run) of tries, wall_s,
+// final_faults (of original_faults), tries_per_candidate.
+Result<nlohmann::json> MeasureShrink(const BenchOptions& options);
 
 // Runs a child process to completion within `timeout_ms` (killed by group after that), with
 // stdout and stderr to `log_path`. Returns its wall seconds, CPU seconds and peak RSS.
