@@ -34,3 +34,18 @@ TEST(Cli, NodeListsFailpointSites) {
 }
 
 }  // namespace
+
+TEST(Cli, ShrinkRefusesWhatItCannotShrinkWithExitTwo) {
+  faultline::TempDir dir;
+  for (const std::string& args :
+       {dir.File("no-run"), dir.path() + " --budget 0", dir.path() + " --tries 0", std::string()}) {
+    auto r = RunCommand(BinPath("faultline") + " shrink " + args + " 2>&1");
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
+    EXPECT_NE(r.out.find("faultline shrink: "), std::string::npos) << r.out;
+  }
+  auto missing = RunCommand(BinPath("faultline") + " shrink " + dir.File("no-run") + " 2>&1");
+  EXPECT_NE(missing.out.find("no such run directory"), std::string::npos) << missing.out;
+  auto help = RunCommand(BinPath("faultline") + " shrink --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--budget RUNS"), std::string::npos) << help.out;
+}
