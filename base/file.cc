@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <filesystem>
 #include <utility>
 
@@ -81,6 +82,11 @@ Status FsyncDir(const std::string& dir) {
 std::string DirName(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   return parent.empty() ? "." : parent.string();
+}
+
+std::string RealPath(const std::string& path) {
+  char buf[PATH_MAX];
+  return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
 }
 
 std::string JoinPath(std::string_view a, std::string_view b) {

@@ -44,6 +44,8 @@ Result<std::vector<std::string>> ListDir(const std::string& dir);
 Result<uint64_t> FileSize(const std::string& path);
 std::string DirName(const std::string& path);
 std::string JoinPath(std::string_view a, std::string_view b);
+// The canonical absolute path of an existing `path`; `path` itself when it cannot be resolved.
+std::string RealPath(const std::string& path);
 
 // AppendFile is a file opened for appending that knows how much of itself is durable:
 // size() counts every byte handed to Append(), synced_size() the bytes covered by the last

@@ -16,19 +16,14 @@ std::string CaseMessage(const SuiteCase& c) {
   return c.verdict + ", expected " + c.expected + ": " + c.anomalies;
 }
 
-std::string Absolute(const std::string& path) {
-  char buf[PATH_MAX];
-  return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
-}
-
 // A link from `dir` to RUN_DIR/report.html: relative when the run lies inside `dir` (so that a
 // store can be moved or archived whole), else absolute.
 std::string ReportLink(const std::string& run_dir, const std::string& dir) {
   std::string prefix = dir.empty() || dir.back() == '/' ? dir : dir + "/";
   if (dir != "." && run_dir.compare(0, prefix.size(), prefix) == 0)
     return JoinPath(run_dir.substr(prefix.size()), "report.html");
-  std::string abs_dir = Absolute(dir) + "/";
-  std::string abs_run = Absolute(run_dir);
+  std::string abs_dir = RealPath(dir) + "/";
+  std::string abs_run = RealPath(run_dir);
   if (abs_run.compare(0, abs_dir.size(), abs_dir) == 0)
     return JoinPath(abs_run.substr(abs_dir.size()), "report.html");
   return JoinPath(abs_run, "report.html");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace faultline::shrink {
 namespace {
@@ -26,6 +27,12 @@ std::vector<std::vector<PlannedFault>> Split(const std::vector<PlannedFault>& fa
     begin = end;
   }
   return parts;
+}
+
+std::set<std::string> KeysOf(const std::vector<PlannedFault>& plan) {
+  std::set<std::string> keys;
+  for (const PlannedFault& f : plan) keys.insert(f.key);
+  return keys;
 }
 
 std::vector<PlannedFault> Without(const std::vector<std::vector<PlannedFault>>& parts,
@@ -123,13 +130,25 @@ bool Shrinker::Admissible(const Scenario& candidate) const {
 
 void Shrinker::DeltaDebug() {
   std::vector<PlannedFault> faults = *best_.plan;
+  // Plans that passed. Failing is taken to be monotone, as ddmin takes it: a plan within one
+  // that passed passes too, so it is not run (finer parts of parts that passed, above all).
+  std::vector<std::set<std::string>> passed;
+  auto fails = [&](const std::vector<PlannedFault>& plan) {
+    const std::set<std::string> keys = KeysOf(plan);
+    for (const auto& p : passed) {
+      if (std::includes(p.begin(), p.end(), keys.begin(), keys.end())) return false;
+    }
+    if (Fails(WithPlan(plan), plan.empty() ? "no-faults" : "ddmin")) return true;
+    if (!exhausted_) passed.push_back(keys);
+    return false;
+  };
   size_t n = 2;
   while (faults.size() >= 2 && !exhausted_) {
     n = std::min(n, faults.size());
     auto parts = Split(faults, n);
     bool reduced = false;
     for (size_t i = 0; i < parts.size() && !reduced; ++i) {
-      if (Fails(WithPlan(parts[i]), "ddmin")) {
+      if (fails(parts[i])) {
         faults = parts[i];
         n = 2;
         reduced = true;
@@ -138,7 +157,7 @@ void Shrinker::DeltaDebug() {
     // With two parts each complement is the other part, tried above.
     for (size_t i = 0; n > 2 && i < parts.size() && !reduced; ++i) {
       std::vector<PlannedFault> rest = Without(parts, i);
-      if (Fails(WithPlan(rest), "ddmin")) {
+      if (fails(rest)) {
         faults = std::move(rest);
         n = std::max<size_t>(n - 1, 2);
         reduced = true;
@@ -151,7 +170,7 @@ void Shrinker::DeltaDebug() {
     if (n >= faults.size()) break;
     n = std::min(n * 2, faults.size());
   }
-  if (faults.size() == 1 && Fails(WithPlan({}), "no-faults")) Accept(WithPlan({}));
+  if (faults.size() == 1 && fails({})) Accept(WithPlan({}));
 }
 
 void Shrinker::ShortenFaults() {

@@ -98,10 +98,12 @@ Result<std::unique_ptr<FaultFsMounts>> FaultFsMounts::Mount(const std::string& r
   RETURN_IF_ERROR(Supported(binary));
   SweepStale();
   std::unique_ptr<FaultFsMounts> m(new FaultFsMounts());
-  const std::string root = JoinPath(run_dir, ".faultfs");
+  // /proc/mounts names mount points by absolute path: a run under a relative store must too.
+  const std::string run = RealPath(run_dir);
+  const std::string root = JoinPath(run, ".faultfs");
   for (size_t i = 0; i < dirs.size(); ++i) {
     One one;
-    one.dir = JoinPath(run_dir, dirs[i]);
+    one.dir = JoinPath(run, dirs[i]);
     one.backing = JoinPath(root, dirs[i]);
     one.control = JoinPath(root, dirs[i] + ".sock");
     if (PathExists(one.dir)) return Status::AlreadyExists(one.dir + " exists before its mount");

@@ -243,6 +243,18 @@ void PrintTable(const nlohmann::json& r) {
     row("tries", spread("%.0f", c["spread"]["tries"]));
     row("wall s", spread("%.0f", c["spread"]["wall_s"]));
     row("tries per candidate (median)", fmt("%.0f", c["tries_per_candidate"].get<double>()));
+    if (c.contains("lying_disk") && c["lying_disk"].contains("spread")) {
+      const auto& l = c["lying_disk"];
+      std::printf(
+          "shrink (scenarios/shrink-lying-disk.json: a lying disk and a power loss among "
+          "%d faults; median (min-max) of %zu)\n",
+          l["original_faults"].get<int>(), l["runs"].size());
+      row("faults left", spread("%.0f", l["spread"]["final_faults"]));
+      row("tries", spread("%.0f", l["spread"]["tries"]));
+      row("wall s", spread("%.0f", l["spread"]["wall_s"]));
+    } else if (c.contains("lying_disk")) {
+      row("lying disk", "skipped: " + c["lying_disk"].value("skipped", std::string("?")));
+    }
   }
   std::printf("targets (docs/benchmarks.md)\n");
   for (const auto& t : r["targets"]) {
@@ -270,6 +282,7 @@ BenchOptions BenchOptions::Quick() {
   o.harness_runs = 2;
   o.faultfs_records = 500'000;
   o.shrink_runs = 1;
+  o.shrink_faultfs_runs = 0;
   return o;
 }
 
@@ -289,6 +302,7 @@ BenchOptions BenchOptions::Tiny() {
   o.throughput_rounds = 1;
   o.shrink_runs = 1;
   o.shrink_budget = 2;  // the path end to end; far too few tries to shrink
+  o.shrink_faultfs_runs = 0;
   return o;
 }
 

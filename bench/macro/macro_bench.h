@@ -38,6 +38,7 @@ struct BenchOptions {
   int faultfs_repeats = 3;              // interleaved raw / faultfs pairs
   int shrink_runs = 3;                  // failing runs of scenarios/shrink-toyq.json, each shrunk
   int shrink_budget = 40;
+  int shrink_faultfs_runs = 1;  // of scenarios/shrink-lying-disk.json (root and /dev/fuse)
 
   static BenchOptions Quick();
   static BenchOptions Tiny();
@@ -91,7 +92,10 @@ Result<nlohmann::json> MeasureHarnessOverhead(const BenchOptions& options);
 // `faultline run scenarios/shrink-toyq.json` (a planted bug that one kill reveals, among ten
 // faults the system survives) then `faultline shrink` of its run with options.shrink_budget,
 // options.shrink_runs times, as child processes: medians (and every run) of tries, wall_s,
-// final_faults (of original_faults), tries_per_candidate.
+// final_faults (of original_faults), tries_per_candidate. Then, under `lying_disk`, the same
+// for scenarios/shrink-lying-disk.json (a bug two faults reveal together, among ten others,
+// on the built-in runtime and faultfs), options.shrink_faultfs_runs times; skipped, with the
+// reason, where faultfs cannot mount.
 Result<nlohmann::json> MeasureShrink(const BenchOptions& options);
 
 // Runs a child process to completion within `timeout_ms` (killed by group after that), with

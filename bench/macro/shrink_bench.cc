@@ -6,19 +6,23 @@
 #include "base/version.h"
 #include "bench/macro/interleave.h"
 #include "bench/macro/macro_bench.h"
+#include "systems/faultfs_mounts.h"
 
 namespace faultline::bench {
 
-Result<nlohmann::json> MeasureShrink(const BenchOptions& options) {
-  const std::string scenario = JoinPath(kSourceDir, "scenarios/shrink-toyq.json");
+namespace {
+
+// `runs` failing runs of scenarios/NAME.json, each shrunk.
+Result<nlohmann::json> ShrinkCase(const BenchOptions& options, const std::string& name, int runs) {
+  const std::string scenario = JoinPath(kSourceDir, "scenarios/" + name + ".json");
   if (!PathExists(scenario))
     return Status::NotFound(scenario + ": missing (the benchmark reads the checkout's scenario)");
-  const std::string dir = JoinPath(options.work_dir, "shrink");
+  const std::string dir = JoinPath(options.work_dir, name);
   RETURN_IF_ERROR(CreateDirs(dir));
   std::vector<double> tries, wall, final_faults, per_candidate;
-  nlohmann::json runs = nlohmann::json::array();
+  nlohmann::json every = nlohmann::json::array();
   int original_faults = 0;
-  for (int i = 0; i < options.shrink_runs; ++i) {
+  for (int i = 0; i < runs; ++i) {
     const std::string store = JoinPath(dir, "store-" + std::to_string(i));
     const std::string log = JoinPath(dir, "run-" + std::to_string(i) + ".log");
     ASSIGN_OR_RETURN(ChildUsage run, RunChild({options.self_binary, "run", scenario, "--store",
@@ -43,12 +47,12 @@ Result<nlohmann::json> MeasureShrink(const BenchOptions& options) {
     wall.push_back(shrink.wall_s);
     final_faults.push_back(s["best"]["faults"].get<double>());
     per_candidate.push_back(s["tries_per_candidate"].get<double>());
-    runs.push_back({{"tries", tries.back()},
-                    {"wall_s", wall.back()},
-                    {"final_faults", final_faults.back()},
-                    {"final_duration_s", s["best"]["duration_s"]},
-                    {"tries_per_candidate", per_candidate.back()},
-                    {"state", s["state"]}});
+    every.push_back({{"tries", tries.back()},
+                     {"wall_s", wall.back()},
+                     {"final_faults", final_faults.back()},
+                     {"final_duration_s", s["best"]["duration_s"]},
+                     {"tries_per_candidate", per_candidate.back()},
+                     {"state", s["state"]}});
   }
   return nlohmann::json{{"original_faults", original_faults},
                         {"budget", options.shrink_budget},
@@ -60,7 +64,23 @@ Result<nlohmann::json> MeasureShrink(const BenchOptions& options) {
                          {{"tries", SpreadJson(tries)},
                           {"wall_s", SpreadJson(wall)},
                           {"final_faults", SpreadJson(final_faults)}}},
-                        {"runs", runs}};
+                        {"runs", std::move(every)}};
+}
+
+}  // namespace
+
+Result<nlohmann::json> MeasureShrink(const BenchOptions& options) {
+  ASSIGN_OR_RETURN(nlohmann::json r, ShrinkCase(options, "shrink-toyq", options.shrink_runs));
+  if (options.shrink_faultfs_runs > 0) {
+    Status supported = systems::FaultFsMounts::Supported(systems::FaultFsBinary());
+    if (!supported.ok()) {
+      r["lying_disk"] = {{"skipped", supported.message()}};
+    } else {
+      ASSIGN_OR_RETURN(r["lying_disk"],
+                       ShrinkCase(options, "shrink-lying-disk", options.shrink_faultfs_runs));
+    }
+  }
+  return r;
 }
 
 }  // namespace faultline::bench
