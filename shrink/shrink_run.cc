@@ -222,9 +222,9 @@ Result<ShrinkSummary> ShrinkRun(const ShrinkRequest& request) {
   auto loaded = ShrinkLog::Load(summary.log_path, header);
   if (!loaded.ok() && !loaded.status().IsNotFound()) return loaded.status();
   ShrinkLog log = loaded.ok() ? std::move(*loaded) : ShrinkLog(header);
-  if (loaded.ok()) {
-    FL_LOG(Info) << "resuming the shrink in " << summary.log_path << " (" << log.tries_used()
-                 << " tries so far)";
+  if (loaded.ok() && !request.quiet) {
+    std::fprintf(stderr, "resuming the shrink in %s (%d tries so far)\n", summary.log_path.c_str(),
+                 log.tries_used());
   }
   ShrinkProgress progress(request.budget, summary.original_faults, log.summary.value("wall_s", 0.0),
                           request.quiet);
