@@ -30,7 +30,7 @@ std::string PlanConflict(const std::vector<PlannedFault>& kept, const PlannedFau
                          int max_active) {
   int overlapping = 0;
   for (const PlannedFault& k : kept) {
-    if (k.end_s <= f.begin_s || f.end_s < k.begin_s) continue;
+    if (k.end_s <= f.begin_s) continue;  // `kept` began no later than `f`
     ++overlapping;
     if (OfDisk(f) != OfDisk(k)) continue;
     for (const auto& t : f.targets) {

@@ -45,8 +45,9 @@ nlohmann::json PlanFileJson(const FaultSchedule& schedule, const std::string& sc
 
 // The rule that keeps a plan sane: at most `max_active` faults at once, and never two on one
 // node at once but for faults of a node's disk (disk, fs-error, fs-slow), which hold whatever
-// else happens to it. Empty when `f` may join `kept`; else why not ("overlaps the kill of
-// worker-1 (key 0.1)").
+// else happens to it. Plans are checked in begin order: every fault of `kept` begins no later
+// than `f`. Empty when `f` may join `kept`; else why not ("overlaps the kill of worker-1 (key
+// 0.1)").
 std::string PlanConflict(const std::vector<PlannedFault>& kept, const PlannedFault& f,
                          int max_active);
 

@@ -8,6 +8,9 @@
 
 namespace faultline::harness {
 
+// Runs a shrink may spend on one failing run unless told otherwise (docs/shrinking.md).
+inline constexpr int kDefaultShrinkBudget = 40;
+
 // Shrinks one failing run within `budget` tries, writes its minimal scenario to
 // `minimal_path`, and says in one line what it found (shrink/shrink_run.h).
 using SuiteShrinker = std::function<Result<std::string>(const std::string& run_dir, int budget,

@@ -30,8 +30,6 @@ constexpr const char* kUsage =
     "            fault plan and writes SCENARIO.MODE.min.json there too (docs/shrinking.md);\n"
     "            --shrink-budget RUNS real runs per failing run (default 40)\n";
 
-constexpr int kDefaultShrinkBudget = 40;
-
 // Scenario files named by `path`: itself, the *.json of a directory, or a suite's list
 // (relative to the suite file).
 Result<std::vector<std::string>> Expand(const std::string& path) {

@@ -23,8 +23,6 @@ constexpr const char* kUsage =
     "Exit status: 0 a minimal scenario was written, 2 bad input, a harness error, or the\n"
     "failure did not reproduce.\n";
 
-constexpr int kDefaultBudget = 40;
-
 int Usage(const std::string& message) {
   std::fprintf(stderr, "faultline shrink: %s\n%s", message.c_str(), kUsage);
   return 2;
@@ -59,7 +57,7 @@ int RunShrinkCommand(const std::vector<std::string>& args) {
   auto tries = flags.GetInt("tries");
   if (!budget.ok()) return Usage(budget.status().message());
   if (!tries.ok()) return Usage(tries.status().message());
-  request.budget = static_cast<int>(budget->value_or(kDefaultBudget));
+  request.budget = static_cast<int>(budget->value_or(harness::kDefaultShrinkBudget));
   request.tries = static_cast<int>(tries->value_or(0));
   if (tries->has_value() && request.tries < 1) return Usage("--tries: expected at least 1");
   SetLogTag("faultline");

@@ -6,13 +6,14 @@
 
 #include "base/status.h"
 #include "harness/scenario.h"
+#include "harness/suite.h"
 #include "systems/system.h"
 
 namespace faultline::shrink {
 
 struct ShrinkRequest {
-  std::string run_dir;       // one mode's run directory, judged invalid, with its plan.json
-  int budget = 40;           // tries in all (docs/shrinking.md)
+  std::string run_dir;  // one mode's run directory, judged invalid, with its plan.json
+  int budget = harness::kDefaultShrinkBudget;  // tries in all (docs/shrinking.md)
   int tries = 0;             // per candidate; 0 = chosen from two reruns of the original
   std::string minimal_path;  // where the minimal scenario goes; "" = RUN_DIR/shrink/minimal.json
   bool quiet = false;        // no progress line (a suite prints its own)

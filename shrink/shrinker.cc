@@ -64,13 +64,10 @@ Result<Scenario> Shrinker::Run() {
     tries_ = options_.tries;
   } else {
     // The stored run failed once; two more runs of its plan say how flaky the failure is.
-    tries_ = kConfirmRuns;
     const nlohmann::json original = best_.ToJson();
     while (static_cast<int>(log_->Find(original, "confirm").tries.size()) < kConfirmRuns &&
            log_->tries_used() < options_.budget) {
-      TryResult r = oracle_->Try(best_, log_->tries_used() + 1);
-      log_->AddTry(original, std::move(r));
-      if (options_.on_progress) options_.on_progress(*log_, best_);
+      TryOnce(best_, original);
     }
     const CandidateRecord& confirm = log_->Find(original, "confirm");
     int failed = 1;
@@ -99,13 +96,17 @@ bool Shrinker::Fails(const Scenario& candidate, const std::string& step) {
       exhausted_ = true;
       return false;
     }
-    TryResult r = oracle_->Try(candidate, log_->tries_used() + 1);
-    const bool reproduced = r.reproduced;
-    log_->AddTry(key, std::move(r));
-    if (options_.on_progress) options_.on_progress(*log_, best_);
-    if (reproduced) return true;
+    if (TryOnce(candidate, key)) return true;
   }
   return false;
+}
+
+bool Shrinker::TryOnce(const Scenario& candidate, const nlohmann::json& key) {
+  TryResult r = oracle_->Try(candidate, log_->tries_used() + 1);
+  const bool reproduced = r.reproduced;
+  log_->AddTry(key, std::move(r));
+  if (options_.on_progress) options_.on_progress(*log_, best_);
+  return reproduced;
 }
 
 void Shrinker::Accept(Scenario candidate) {
@@ -198,7 +199,7 @@ void Shrinker::MoveFaultsLater() {
       plan[i].begin_s += step;
       plan[i].end_s += step;
       Scenario candidate = WithPlan(std::move(plan));
-      if (!Admissible(candidate) || !Fails(candidate, "later")) break;
+      if (!Fails(candidate, "later")) break;
       Accept(std::move(candidate));
     }
   }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "harness/scenario.h"
+#include "harness/suite.h"
 #include "shrink/shrink_log.h"
 
 namespace faultline::shrink {
@@ -17,7 +18,7 @@ class Oracle {
 };
 
 struct ShrinkerOptions {
-  int budget = 40;  // tries in all, those of a resumed log included
+  int budget = harness::kDefaultShrinkBudget;  // tries in all, a resumed log's included
   // Tries per candidate: a candidate fails if any of its tries reproduces. 0: chosen from
   // how often the original reproduces (ChooseTries).
   int tries = 0;
@@ -55,6 +56,8 @@ class Shrinker {
   // Whether `candidate` fails: from the log, else by trying it (until one try reproduces or
   // K tries did not). False when the budget ran out first.
   bool Fails(const harness::Scenario& candidate, const std::string& step);
+  // One try of `candidate` (logged under `key`, its scenario JSON): whether it reproduced.
+  bool TryOnce(const harness::Scenario& candidate, const nlohmann::json& key);
   harness::Scenario WithPlan(std::vector<harness::PlannedFault> plan) const;
   bool Admissible(const harness::Scenario& candidate) const;
   void Accept(harness::Scenario candidate);
