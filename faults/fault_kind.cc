@@ -8,7 +8,7 @@ const std::vector<FaultKindInfo>& FaultKinds() {
       {FaultKind::kKill, "kill", F::kProcess, false, "SIGKILL, restarted at the end"},
       {FaultKind::kTerminate, "terminate", F::kProcess, false, "SIGTERM, restarted at the end"},
       {FaultKind::kPause, "pause", F::kProcess, false, "SIGSTOP, SIGCONT at the end"},
-      {FaultKind::kRestart, "restart", F::kProcess, false, "a clean stop and start"},
+      {FaultKind::kRestart, "restart", F::kProcess, false, "a clean stop and start", true},
       {FaultKind::kPartition, "partition", F::kLink, false, "links cut"},
       {FaultKind::kDelay, "delay", F::kLink, false, "links delayed"},
       {FaultKind::kReset, "reset", F::kLink, false, "connections reset"},
@@ -21,6 +21,8 @@ const std::vector<FaultKindInfo>& FaultKinds() {
        "SIGKILL, unsynced writes lost, restarted at the end"},
       {FaultKind::kFsError, "fs-error", F::kFilesystem, false, "filesystem calls fail"},
       {FaultKind::kFsSlow, "fs-slow", F::kFilesystem, false, "fsync is slow"},
+      {FaultKind::kRescale, "rescale", F::kJob, false,
+       "the job stops and restores at another parallelism", true},
   };
   return kinds;
 }

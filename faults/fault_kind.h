@@ -25,6 +25,7 @@ enum class FaultKind {
   kPowerLoss,    // SIGKILL and the loss of what the node did not fsync (faultfs)
   kFsError,      // filesystem calls fail (faultfs)
   kFsSlow,       // fsync is slow (faultfs)
+  kRescale,      // the job restarts at another parallelism (the system's own)
 };
 
 // How the nemesis carries a kind out.
@@ -33,6 +34,7 @@ enum class FaultFamily {
   kLink,        // the network's link backend (LinkNetwork)
   kFailpoint,   // the system's failpoints
   kFilesystem,  // faultfs, mounted over the run's durable directories
+  kJob,         // the system reconfigures its job (systems::System::Rescale)
 };
 
 struct FaultKindInfo {
@@ -41,6 +43,7 @@ struct FaultKindInfo {
   FaultFamily family;
   bool needs_runtime_frames;  // parses the built-in runtime's frames on the wire
   std::string_view summary;
+  bool one_shot = false;  // nothing to undo at its end: its duration defaults to 0
 };
 
 const std::vector<FaultKindInfo>& FaultKinds();

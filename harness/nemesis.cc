@@ -170,6 +170,17 @@ class SystemFaultActions : public FaultActions {
         }
         if (f.kind != FaultKind::kPowerLoss) RETURN_IF_ERROR(FilesystemCommand(f, {}).status());
         break;
+      case FaultFamily::kJob:
+        if (!caps.rescale) {
+          return Status::InvalidArgument("fault '" + f.fault + "': system '" +
+                                         std::string(system_->kind()) + "' cannot rescale its job");
+        }
+        if (f.targets.size() != 1) {
+          return Status::InvalidArgument("fault '" + f.fault +
+                                         "' needs one target, the node that runs the job");
+        }
+        RETURN_IF_ERROR(system_->CheckRescale(f.targets[0], f.params));
+        break;
       case FaultFamily::kProcess:
         break;
     }
@@ -200,9 +211,9 @@ class SystemFaultActions : public FaultActions {
       return f.targets;
     }
     for (const auto& t : f.targets) {
-      last_loss_ = nlohmann::json();
+      last_detail_ = nlohmann::json();
       Status s = BeginOn(f, *system_->nodes().Find(t));
-      Record(f, t, s.ok() ? "begin" : "failed", s, last_loss_);
+      Record(f, t, s.ok() ? "begin" : "failed", s, last_detail_);
       if (s.ok()) took.push_back(t);
     }
     return took;
@@ -261,7 +272,16 @@ class SystemFaultActions : public FaultActions {
         RETURN_IF_ERROR(n.Kill());
         if (!n.WaitForExit(Deadline::AfterMillis(5000)))
           return Status::Timeout(n.id() + " did not die after SIGKILL");
-        ASSIGN_OR_RETURN(last_loss_, faultfs_->LoseUnsynced({pgid}, f.params.value("torn", false)));
+        ASSIGN_OR_RETURN(nlohmann::json lost,
+                         faultfs_->LoseUnsynced({pgid}, f.params.value("torn", false)));
+        last_detail_ = {{"lost", std::move(lost)}};
+        return Status::Ok();
+      }
+      case FaultKind::kRescale: {
+        // The parallelism drawn where params name none replays from the fault's key.
+        ASSIGN_OR_RETURN(nlohmann::json rescaled,
+                         system_->Rescale(n.id(), f.params, rng_.Fork(f.rng_label())));
+        last_detail_ = {{"rescaled", std::move(rescaled)}};
         return Status::Ok();
       }
       case FaultKind::kFsError:
@@ -309,6 +329,7 @@ class SystemFaultActions : public FaultActions {
       case FaultKind::kFsSlow:
         return faultfs_->Command({{"op", "slow"}, {"fsync_ms", 0}});
       case FaultKind::kRestart:
+      case FaultKind::kRescale:  // one-shot: the job goes on at its new parallelism
       case FaultKind::kPartition:
       case FaultKind::kDelay:
       case FaultKind::kReset:
@@ -320,13 +341,14 @@ class SystemFaultActions : public FaultActions {
     return Status::Ok();
   }
 
-  // `lost`: what a power loss took back (faultfs's report), on its begin line.
+  // `detail`: members for the begin line, what the fault did (a power loss's `lost`, faultfs's
+  // report; a rescale's `rescaled`).
   void Record(const PlannedFault& f, const std::string& target, const char* phase,
-              const Status& error, const nlohmann::json& lost = nlohmann::json()) {
+              const Status& error, const nlohmann::json& detail = nlohmann::json()) {
     nlohmann::json j = {{"type", "fault"}, {"fault", f.fault}, {"target", target},
                         {"phase", phase},  {"fault_id", f.id}, {"key", f.key}};
     if (!f.params.empty()) j["params"] = f.params;
-    if (!lost.is_null()) j["lost"] = lost;
+    if (detail.is_object()) j.update(detail);
     if (!error.ok()) {
       j["error"] = error.ToString();
       FL_LOG(Warning) << f.fault << " " << target << " did not take effect: " << error.ToString();
@@ -338,7 +360,7 @@ class SystemFaultActions : public FaultActions {
   systems::Network* network_;
   systems::FaultFsMounts* faultfs_;
   HistoryWriter* history_;
-  nlohmann::json last_loss_;  // the last power loss's report, for its begin line
+  nlohmann::json last_detail_;  // what the last BeginOn did, for its begin line
   Rng rng_;
   std::map<int, int> link_handles_;  // planned fault id -> network handle
 };

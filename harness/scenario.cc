@@ -41,6 +41,9 @@ Status ParseFault(const nlohmann::json& j, const std::string& path, const std::s
                                    ": expected exactly one of at_s, every_s, mean_interval_s");
   }
   RETURN_IF_ERROR(o.Double("start_s", &f->start_s));
+  if (auto kind = faults::ParseFaultKind(f->fault); kind && faults::InfoOf(*kind).one_shot) {
+    f->duration_s = 0;
+  }
   RETURN_IF_ERROR(o.Double("duration_s", &f->duration_s));
   if (f->duration_s < 0) return o.Error("duration_s", "expected a number >= 0");
   if (const nlohmann::json* p = o.Raw("params")) {

@@ -13,7 +13,8 @@
 namespace faultline::harness {
 
 // One fault of the nemesis, with its timing. Exactly one of at_s / every_s / mean_interval_s
-// says when it begins; duration_s how long it lasts (for kill: how long the node stays down).
+// says when it begins; duration_s how long it lasts (for kill: how long the node stays down;
+// default 1 s, 0 for the one-shot kinds, restart and rescale, which leave nothing to undo).
 struct FaultSpec {
   std::string fault;   // a kind of faults/fault_kind.h: kill, partition, ... (docs/faults.md)
   std::string target;  // a node id, role:ROLE[:QUANTITY], ... (harness/targets.h)

@@ -47,7 +47,8 @@ std::string CheckpointMetadata::ToJson() const {
                               {"parallelism",
                                {{"source", source_parallelism},
                                 {"operator", operator_parallelism},
-                                {"sink", sink_parallelism}}},
+                                {"sink", sink_parallelism},
+                                {"max", max_parallelism}}},
                               {"tasks", tasks_json}};
   return j.dump(2) + "\n";
 }
@@ -66,6 +67,7 @@ Result<CheckpointMetadata> CheckpointMetadata::Parse(std::string_view json,
   RETURN_IF_ERROR(par->Int("source", &m.source_parallelism, {.min = 1}, Need::kRequired));
   RETURN_IF_ERROR(par->Int("operator", &m.operator_parallelism, {.min = 1}, Need::kRequired));
   RETURN_IF_ERROR(par->Int("sink", &m.sink_parallelism, {.min = 1}, Need::kRequired));
+  RETURN_IF_ERROR(par->Int("max", &m.max_parallelism, {.min = 1}));
   RETURN_IF_ERROR(par->Finish());
   ASSIGN_OR_RETURN(auto tasks, o.Array("tasks", Need::kRequired));
   for (size_t i = 0; i < tasks->size(); ++i) {

@@ -27,6 +27,7 @@ struct CheckpointMetadata {
   int source_parallelism = 0;
   int operator_parallelism = 0;
   int sink_parallelism = 0;
+  int max_parallelism = kDefaultMaxParallelism;  // the key groups the state is split into
   std::vector<TaskSnapshot> tasks;
 
   const TaskSnapshot* Find(const std::string& task) const;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include "base/failpoint.h"
 #include "base/file.h"
@@ -36,12 +37,19 @@ struct PendingCheckpoint {
   std::map<std::string, std::vector<SnapshotFile>> acks;  // task -> files
 };
 
+nlohmann::json ParallelismJson(int source, int op, int sink) {
+  return {{"source", source}, {"operator", op}, {"sink", sink}};
+}
+
 enum class JobState { kWaitingForSlots, kDeploying, kRunning, kFailed };
 
 class Coordinator {
  public:
-  Coordinator(const ClusterConfig& config, std::optional<int64_t> restore_id)
-      : config_(config), store_(config.checkpoint_dir), restore_id_(restore_id) {}
+  Coordinator(const ClusterConfig& config, JobConfig job, std::optional<int64_t> restore_id)
+      : config_(config),
+        job_(std::move(job)),
+        store_(config.checkpoint_dir),
+        restore_id_(restore_id) {}
 
   Status Run() {
     const std::string& dir = config_.coordinator.data_dir;
@@ -55,7 +63,7 @@ class Coordinator {
     events_.Emit("coordinator-started",
                  {{"listen", config_.coordinator.listen}, {"attempt", attempt_}});
     FL_LOG(Info) << "listening on " << config_.coordinator.listen << ", job "
-                 << OperatorName(config_.job.op) << " " << ModeName(config_.job.mode);
+                 << OperatorName(job_.op) << " " << ModeName(job_.mode);
     while (!StopRequested()) {
       PollOnce();
       HandleHellos();
@@ -199,7 +207,7 @@ class Coordinator {
     if (attempt != attempt_) return;  // news from an attempt that no longer runs
     if (type == "running") {
       running_.insert(msg.value("task", ""));
-      if (state_ == JobState::kDeploying && running_.size() == AllTasks(config_.job).size()) {
+      if (state_ == JobState::kDeploying && running_.size() == AllTasks(job_).size()) {
         state_ = JobState::kRunning;
         last_checkpoint_end_ms_ = MonotonicMillis();
         events_.Emit("job-running", {{"attempt", attempt_}});
@@ -230,7 +238,7 @@ class Coordinator {
           {f.value("name", ""), f.value("size", uint64_t{0}), f.value("crc32c", uint32_t{0})});
     }
     it->second.acks[msg.value("task", "")] = std::move(files);
-    if (it->second.acks.size() == AllTasks(config_.job).size()) CompleteCheckpoint(it->second);
+    if (it->second.acks.size() == AllTasks(job_).size()) CompleteCheckpoint(it->second);
   }
 
   void CompleteCheckpoint(const PendingCheckpoint& pc) {
@@ -239,10 +247,11 @@ class Coordinator {
     meta.id = id;
     meta.attempt = attempt_;
     meta.completed_wall_ms = WallMillis();
-    meta.mode = ModeName(config_.job.mode);
-    meta.source_parallelism = config_.job.source_parallelism;
-    meta.operator_parallelism = config_.job.operator_parallelism;
-    meta.sink_parallelism = config_.job.sink_parallelism;
+    meta.mode = ModeName(job_.mode);
+    meta.source_parallelism = job_.source_parallelism;
+    meta.operator_parallelism = job_.operator_parallelism;
+    meta.sink_parallelism = job_.sink_parallelism;
+    meta.max_parallelism = job_.max_parallelism;
     uint64_t bytes = 0;
     for (const auto& [task, files] : pc.acks) {
       for (const auto& f : files) bytes += f.size;
@@ -288,7 +297,7 @@ class Coordinator {
   void PruneCheckpoints() {
     auto ids = store_.ListCompleted();
     if (!ids.ok()) return;
-    int keep = config_.job.checkpoint.retained;
+    int keep = job_.checkpoint.retained;
     for (size_t i = 0; i + keep < ids->size(); ++i) (void)store_.Remove((*ids)[i]);
   }
 
@@ -299,8 +308,8 @@ class Coordinator {
     last_checkpoint_end_ms_ = MonotonicMillis();
     FL_LOG(Warning) << "checkpoint " << id << " aborted: " << why;
     events_.Emit("checkpoint-aborted", {{"checkpoint", id}, {"reason", why}});
-    if (failed_checkpoints_in_a_row_ > config_.job.checkpoint.tolerable_failures) {
-      Failover("more than " + std::to_string(config_.job.checkpoint.tolerable_failures) +
+    if (failed_checkpoints_in_a_row_ > job_.checkpoint.tolerable_failures) {
+      Failover("more than " + std::to_string(job_.checkpoint.tolerable_failures) +
                    " checkpoints failed in a row",
                0);
     }
@@ -319,7 +328,7 @@ class Coordinator {
     pending_checkpoints_.clear();
     running_.clear();
     placement_.clear();
-    const RestartConfig& r = config_.job.restart;
+    const RestartConfig& r = job_.restart;
     if (++restarts_in_a_row_ > r.max_attempts) {
       Halt("restart attempts exhausted: " + why);
       return;
@@ -350,8 +359,7 @@ class Coordinator {
       case JobState::kWaitingForSlots: {
         int slots = 0;
         for (const auto& [id, w] : workers_) slots += w->slots;
-        if (slots >= config_.job.TotalTasks() && MonotonicMillis() >= deploy_not_before_ms_)
-          Deploy();
+        if (slots >= job_.TotalTasks() && MonotonicMillis() >= deploy_not_before_ms_) Deploy();
         return;
       }
       case JobState::kDeploying:
@@ -370,7 +378,7 @@ class Coordinator {
 
   void Deploy() {
     if (!failpoint::Check("coordinator.deploy").ok()) return;
-    const bool fall_back = config_.job.checkpoint.fallback_on_corrupt;
+    const bool fall_back = job_.checkpoint.fallback_on_corrupt;
     auto restore = store_.SelectRestore(restore_id_, fall_back, [&](int64_t id, const Status& why) {
       FL_LOG(Warning) << "skipping checkpoint " << id << ": " << why.ToString();
       events_.Emit("checkpoint-skipped", {{"checkpoint", id}, {"reason", why.ToString()}});
@@ -382,6 +390,15 @@ class Coordinator {
       } else {
         Failover("cannot restore: " + restore.status().ToString(), 1000);
       }
+      return;
+    }
+    const std::optional<CheckpointMetadata>& chosen = restore->checkpoint;
+    if (chosen && chosen->max_parallelism != job_.max_parallelism) {
+      // Key groups are hash % max_parallelism: another count would put keys in groups
+      // whose state holds other keys.
+      Halt("cannot restore chk-" + std::to_string(chosen->id) + ": it was taken with " +
+           "max_parallelism " + std::to_string(chosen->max_parallelism) + ", the job has " +
+           std::to_string(job_.max_parallelism));
       return;
     }
     restore_id_.reset();  // a rollback target applies to the first deployment only
@@ -397,7 +414,7 @@ class Coordinator {
     std::map<std::string, int> free;
     for (const auto& [id, w] : workers_) free[id] = w->slots;
     auto next = free.begin();
-    for (const TaskId& t : AllTasks(config_.job)) {
+    for (const TaskId& t : AllTasks(job_)) {
       for (size_t tries = 0; tries < free.size() && next->second == 0; ++tries) {
         if (++next == free.end()) next = free.begin();
       }
@@ -406,18 +423,32 @@ class Coordinator {
       if (++next == free.end()) next = free.begin();
     }
     nlohmann::json placement = placement_;
-    const std::optional<CheckpointMetadata>& chosen = restore->checkpoint;
     nlohmann::json restore_json = chosen ? nlohmann::json(chosen->id) : nlohmann::json();
+    const nlohmann::json parallelism =
+        ParallelismJson(job_.source_parallelism, job_.operator_parallelism, job_.sink_parallelism);
     for (auto& [id, w] : workers_) {
       SendTo(*w, {{"type", "deploy"},
                   {"attempt", attempt_},
                   {"placement", placement},
+                  {"parallelism", parallelism},
                   {"restore", restore_json}});
     }
     if (chosen) last_completed_ = chosen->id;
-    events_.Emit("deploy",
-                 {{"attempt", attempt_}, {"placement", placement}, {"restore", restore_json}});
-    if (chosen) events_.Emit("restore", {{"checkpoint", chosen->id}, {"attempt", attempt_}});
+    events_.Emit("deploy", {{"attempt", attempt_},
+                            {"placement", placement},
+                            {"parallelism", parallelism},
+                            {"restore", restore_json}});
+    if (chosen) {
+      nlohmann::json fields = {{"checkpoint", chosen->id}, {"attempt", attempt_}};
+      if (chosen->operator_parallelism != job_.operator_parallelism ||
+          chosen->sink_parallelism != job_.sink_parallelism) {
+        // Rescaled: key groups move to the subtasks that own them now.
+        fields["rescaled_from"] = ParallelismJson(
+            chosen->source_parallelism, chosen->operator_parallelism, chosen->sink_parallelism);
+        fields["rescaled_to"] = parallelism;
+      }
+      events_.Emit("restore", fields);
+    }
     if (restore->GoesBack()) {
       // Output committed after the restore point stays committed; the replay emits it again.
       events_.Emit("restore-went-back", {{"checkpoint", restore_json},
@@ -431,7 +462,7 @@ class Coordinator {
   }
 
   void MaybeTriggerCheckpoint() {
-    const CheckpointConfig& c = config_.job.checkpoint;
+    const CheckpointConfig& c = job_.checkpoint;
     int64_t now = MonotonicMillis();
     if (static_cast<int>(pending_checkpoints_.size()) >= c.max_concurrent) return;
     if (now - last_trigger_ms_ < c.interval_ms) return;
@@ -457,8 +488,7 @@ class Coordinator {
   void CheckCheckpointTimeouts() {
     std::vector<int64_t> expired;
     for (const auto& [id, pc] : pending_checkpoints_) {
-      if (MonotonicMillis() - pc.triggered_ms > config_.job.checkpoint.timeout_ms)
-        expired.push_back(id);
+      if (MonotonicMillis() - pc.triggered_ms > job_.checkpoint.timeout_ms) expired.push_back(id);
     }
     for (int64_t id : expired) AbortCheckpoint(id, "timed out");
   }
@@ -469,6 +499,7 @@ class Coordinator {
   }
 
   const ClusterConfig& config_;
+  const JobConfig job_;  // as deployed: the config's, at the parallelism the options asked for
   CheckpointStore store_;
   std::optional<int64_t> restore_id_;
   EventLog events_;
@@ -497,8 +528,26 @@ class Coordinator {
 
 }  // namespace
 
-Status RunCoordinator(const ClusterConfig& config, std::optional<int64_t> restore_id) {
-  Coordinator c(config, restore_id);
+Result<JobConfig> DeployedJob(const JobConfig& job, const CoordinatorOptions& options) {
+  JobConfig deployed = job;
+  for (auto [flag, wanted, field] :
+       {std::tuple{"--operator-parallelism", options.operator_parallelism,
+                   &deployed.operator_parallelism},
+        std::tuple{"--sink-parallelism", options.sink_parallelism, &deployed.sink_parallelism}}) {
+    if (!wanted) continue;
+    if (*wanted < 1 || *wanted > job.max_parallelism) {
+      return Status::InvalidArgument(std::string(flag) + " " + std::to_string(*wanted) +
+                                     ": expected 1 .. max_parallelism (" +
+                                     std::to_string(job.max_parallelism) + ")");
+    }
+    *field = *wanted;
+  }
+  return deployed;
+}
+
+Status RunCoordinator(const ClusterConfig& config, const CoordinatorOptions& options) {
+  ASSIGN_OR_RETURN(JobConfig job, DeployedJob(config.job, options));
+  Coordinator c(config, std::move(job), options.restore_id);
   return c.Run();
 }
 

@@ -59,10 +59,20 @@ Status StartNode(const std::string& tag) {
 
 int CoordinatorCommand(const std::vector<std::string>& args) {
   Flags flags;
-  flags.Value("restore");
+  flags.Value("restore").Value("operator-parallelism").Value("sink-parallelism");
   int exit = 0;
   auto config = ParseWithConfig("coordinator", flags, args, &exit);
   if (!config) return exit;
+  CoordinatorOptions options;
+  for (auto [flag, field] : {std::pair{"operator-parallelism", &options.operator_parallelism},
+                             std::pair{"sink-parallelism", &options.sink_parallelism}}) {
+    auto v = flags.GetInt(flag);
+    if (!v.ok()) return Fail("coordinator", v.status(), 2);
+    if (*v) *field = static_cast<int>(**v);
+  }
+  if (Status s = DeployedJob(config->job, options).status(); !s.ok()) {
+    return Fail("coordinator", s, 2);
+  }
   std::optional<int64_t> restore;
   if (auto r = flags.Get("restore")) {
     std::string id = r->rfind("chk-", 0) == 0 ? r->substr(4) : *r;
@@ -75,7 +85,8 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
     restore = v;
   }
   if (Status s = StartNode("coordinator"); !s.ok()) return Fail("coordinator", s, 2);
-  Status s = RunCoordinator(*config, restore);
+  options.restore_id = restore;
+  Status s = RunCoordinator(*config, options);
   if (!s.ok()) return Fail("coordinator", s, 1);
   return 0;
 }

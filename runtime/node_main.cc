@@ -15,6 +15,7 @@ constexpr const char* kUsage = R"(faultline-node: a process of the Faultline str
 
 Usage:
   faultline-node coordinator --config FILE [--restore chk-N]
+                 [--operator-parallelism N] [--sink-parallelism N]
   faultline-node worker --config FILE --id ID
   faultline-node example-config --workers N --mode MODE --dir DIR
                  [--backend memory|rocksdb] [--job count|window-count] [--slots S]
@@ -28,6 +29,9 @@ Usage:
 
 Failpoints are armed at start with FAULTLINE_FAILPOINTS="name=[P%][N*]action;...", where
 action is off, crash, error(ERRNO), sleep(MS), pause or torn.
+
+A coordinator started with other parallelisms than the config's rescales the job: it restores
+the checkpoint (the latest, or --restore's) with its keyed state redistributed by key group.
 )";
 
 int ListFailpoints() {

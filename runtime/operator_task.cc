@@ -78,6 +78,7 @@ class OperatorTask : public TaskBase {
     }
     std::string work = JoinPath(env_.config->FindNode(env_.worker_id)->data_dir,
                                 "state/" + name() + "-a" + std::to_string(deployment().attempt));
+    if (!restore_dirs.empty()) RETURN_IF_ERROR(failpoint::Check("state.restore"));
     ASSIGN_OR_RETURN(state_, OpenStateBackend(job().state_backend, work, range_, restore_dirs));
     if (job().op == OperatorKind::kWindowCount) {
       RETURN_IF_ERROR(state_->ForEach([&](int kg, std::string_view key, std::string_view) {

@@ -100,19 +100,21 @@ namespace {
 // failed Commit can be retried.
 class TwoPhaseCommitSink final : public TransactionalSink {
  public:
-  TwoPhaseCommitSink(const std::string& output_dir, int subtask, int64_t attempt)
+  TwoPhaseCommitSink(const std::string& output_dir, int subtask, int parallelism, int64_t attempt)
       : committed_dir_(JoinPath(output_dir, kCommitted)),
         pending_dir_(JoinPath(output_dir, kPending)),
         subtask_(subtask),
+        parallelism_(parallelism),
         attempt_(attempt) {}
 
-  // Commit-on-restore, abort of every other leftover of this subtask, then the first open
-  // transaction.
+  // Commit-on-restore, abort of every other leftover of the subtasks this one owns, then the
+  // first open transaction.
   Status Restore(const SinkSnapshot& restored) {
     RETURN_IF_ERROR(CreateDirs(committed_dir_));
     RETURN_IF_ERROR(CreateDirs(pending_dir_));
     int64_t last_id = 0;
     for (const SinkSnapshot::Txn& txn : restored.precommitted) {
+      RETURN_IF_ERROR(failpoint::Check("sink.restore.commit"));
       RETURN_IF_ERROR(CommitOne(txn));
       last_id = std::max(last_id, txn.checkpoint_id);
     }
@@ -121,7 +123,7 @@ class TwoPhaseCommitSink final : public TransactionalSink {
     int aborted = 0;
     for (const std::string& name : names) {
       std::optional<PendingTxnName> parsed = ParsePendingName(name);
-      if (!parsed || parsed->subtask != subtask_) continue;
+      if (!parsed || !SinkOwnsSubtask(subtask_, parallelism_, parsed->subtask)) continue;
       const std::string path = JoinPath(pending_dir_, name);
       if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
         return Status::IoError("abort transaction " + path, errno);
@@ -241,6 +243,7 @@ class TwoPhaseCommitSink final : public TransactionalSink {
   const std::string committed_dir_;
   const std::string pending_dir_;
   const int subtask_;
+  const int parallelism_;
   const int64_t attempt_;
   std::optional<RecordLogWriter> open_;  // the open transaction
   std::string open_name_;
@@ -284,11 +287,21 @@ Result<SinkSnapshot> SinkSnapshot::Parse(std::string_view data) {
 }
 
 Result<std::unique_ptr<TransactionalSink>> TransactionalSink::Open(const std::string& output_dir,
-                                                                   int subtask, int64_t attempt,
+                                                                   int subtask, int parallelism,
+                                                                   int64_t attempt,
                                                                    const SinkSnapshot& restored) {
-  auto sink = std::make_unique<TwoPhaseCommitSink>(output_dir, subtask, attempt);
+  if (subtask < 0 || subtask >= parallelism) {
+    return Status::InvalidArgument("sink subtask " + std::to_string(subtask) + " of parallelism " +
+                                   std::to_string(parallelism));
+  }
+  auto sink = std::make_unique<TwoPhaseCommitSink>(output_dir, subtask, parallelism, attempt);
   RETURN_IF_ERROR(sink->Restore(restored).WithContext("open sink " + std::to_string(subtask)));
   return std::unique_ptr<TransactionalSink>(std::move(sink));
+}
+
+bool SinkOwnsSubtask(int subtask, int parallelism, int other) {
+  if (other == subtask) return true;
+  return other >= parallelism && other % parallelism == subtask;
 }
 
 Result<std::unique_ptr<DirectSink>> DirectSink::Open(const std::string& output_dir, int subtask) {

@@ -41,12 +41,13 @@ struct SinkSnapshot {
 //
 // Open() restores: it commits the pre-committed transactions of the restored checkpoint's
 // SinkSnapshot (they belong to a completed checkpoint) and aborts (deletes) every other
-// pending transaction of this subtask, of any attempt.
+// pending transaction of the subtasks it owns (SinkOwnsSubtask), of any attempt.
 // Thread-compatible: one sink task thread.
 class TransactionalSink {
  public:
+  // `restored`: the merged snapshots of every subtask this one owns in the restored checkpoint.
   static Result<std::unique_ptr<TransactionalSink>> Open(const std::string& output_dir, int subtask,
-                                                         int64_t attempt,
+                                                         int parallelism, int64_t attempt,
                                                          const SinkSnapshot& restored);
   virtual ~TransactionalSink() = default;
 
@@ -62,6 +63,13 @@ class TransactionalSink {
   // sink.commit.before_rename, sink.commit.after_rename).
   virtual Status Commit(int64_t checkpoint_id) = 0;
 };
+
+// Whether sink subtask `subtask` of `parallelism` owns the transactions of sink subtask `other`
+// (of this or an earlier deployment): its own, and after a rescale down those of every subtask
+// k >= parallelism with k % parallelism == subtask. An owner commits what the restored
+// checkpoint pre-committed for them and aborts their other leftovers, so that no transaction of
+// a subtask that no longer exists is lost or left pending (docs/design.md, "Rescaling").
+bool SinkOwnsSubtask(int subtask, int parallelism, int other);
 
 // DirectSink appends every record straight to committed/sink-<k>.log (at-least-once and
 // at-most-once): visible once flushed, never rolled back, durable only once synced. Opening

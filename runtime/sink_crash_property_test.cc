@@ -103,7 +103,7 @@ enum ChildExit { kDone = 0, kInjectedError = 3, kUnexpectedError = 4 };
     _exit(injected ? kInjectedError : kUnexpectedError);
   };
   begin_step();
-  auto sink = TransactionalSink::Open(dir + "/out", kSubtask, plan.attempt, restored.snapshot);
+  auto sink = TransactionalSink::Open(dir + "/out", kSubtask, 1, plan.attempt, restored.snapshot);
   check(sink.status());
   end_step();
   for (const Epoch& epoch : plan.epochs) {
@@ -265,7 +265,7 @@ RC_GTEST_PROP(SinkCrashProperty, CommittedOutputIsExactlyTheCompletedEpochs, ())
   }
   // The restore of the next attempt.
   const int64_t final_attempt = attempts + 1;
-  auto sink = TransactionalSink::Open(out, kSubtask, final_attempt, completed.snapshot);
+  auto sink = TransactionalSink::Open(out, kSubtask, 1, final_attempt, completed.snapshot);
   if (!sink.ok()) RC_FAIL("restore: " + sink.status().ToString());
   RC_ASSERT(CommittedIds(out) == expected);
   auto pending = ListDir(out + "/pending");

@@ -1,5 +1,7 @@
 // The sink task: writes operator results to the output directory, transactionally (two-phase
 // commit per checkpoint, exactly-once) or directly (at-least-once, at-most-once).
+#include <algorithm>
+
 #include "base/failpoint.h"
 #include "base/file.h"
 #include "base/logging.h"
@@ -39,22 +41,37 @@ class SinkTask : public TaskBase {
     }
     // Committed output is final (docs/design.md): even after a restore that goes back past
     // the newest checkpoint, what was committed stays, and the replay's output comes on top.
+    // After a rescale this subtask also takes over the transactions of the subtasks it owns.
     SinkSnapshot restored;
     if (deployment().restore) {
       const CheckpointMetadata& meta = *deployment().restore;
-      if (meta.Find(name()) != nullptr) {
-        std::string path = JoinPath(store_.TaskDir(meta.id, name()), kSinkStateFile);
+      for (const TaskSnapshot& t : meta.tasks) {
+        std::optional<TaskId> tid = TaskId::Parse(t.task);
+        if (!tid || tid->kind != TaskKind::kSink ||
+            !SinkOwnsSubtask(id_.index, job().sink_parallelism, tid->index)) {
+          continue;
+        }
+        std::string path = JoinPath(store_.TaskDir(meta.id, t.task), kSinkStateFile);
         ASSIGN_OR_RETURN(std::string data, ReadFileToString(path));
         auto parsed = SinkSnapshot::Parse(data);
         if (!parsed.ok()) return parsed.status().WithContext(path);
-        restored = std::move(*parsed);
+        for (SinkSnapshot::Txn& txn : parsed->precommitted) {
+          restored.precommitted.push_back(std::move(txn));
+        }
       }
+      std::stable_sort(restored.precommitted.begin(), restored.precommitted.end(),
+                       [](const SinkSnapshot::Txn& a, const SinkSnapshot::Txn& b) {
+                         return a.checkpoint_id < b.checkpoint_id;
+                       });
     }
-    ASSIGN_OR_RETURN(txn_, TransactionalSink::Open(env_.config->output_dir, id_.index,
-                                                   deployment().attempt, restored));
+    ASSIGN_OR_RETURN(
+        txn_, TransactionalSink::Open(env_.config->output_dir, id_.index, job().sink_parallelism,
+                                      deployment().attempt, restored));
     for (const auto& t : restored.precommitted) {
-      env_.events->Emit("transaction-committed",
-                        {{"task", name()}, {"checkpoint", t.checkpoint_id}, {"on_restore", true}});
+      env_.events->Emit("transaction-committed", {{"task", name()},
+                                                  {"checkpoint", t.checkpoint_id},
+                                                  {"pending", t.pending_name},
+                                                  {"on_restore", true}});
     }
     return Status::Ok();
   }

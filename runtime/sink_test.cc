@@ -34,9 +34,11 @@ std::vector<OutputEntry> Read(const std::string& dir, bool include_pending) {
   return entries.ok() ? *entries : std::vector<OutputEntry>{};
 }
 
+// Sinks of a job at parallelism 2 unless `parallelism` says otherwise.
 std::unique_ptr<TransactionalSink> OpenSink(const std::string& dir, int subtask, int64_t attempt,
-                                            const SinkSnapshot& restored = {}) {
-  auto sink = TransactionalSink::Open(dir, subtask, attempt, restored);
+                                            const SinkSnapshot& restored = {},
+                                            int parallelism = 2) {
+  auto sink = TransactionalSink::Open(dir, subtask, parallelism, attempt, restored);
   EXPECT_TRUE(sink.ok()) << sink.status().ToString();
   return sink.ok() ? std::move(sink).value() : nullptr;
 }
@@ -186,12 +188,49 @@ TEST(TransactionalSinkTest, OpenCommitsTheRestoredAndAbortsTheRest) {
   EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{1}));
 }
 
+// A rescale from 3 sink subtasks to 2: sink-0 owns what sink-2 left behind. It commits the
+// transaction the checkpoint pre-committed for sink-2 and aborts sink-2's open one; sink-1
+// leaves sink-2's files alone.
+TEST(TransactionalSinkTest, RescaleDownAdoptsTheTransactionsOfARemovedSubtask) {
+  TempDir dir;
+  auto old2 = OpenSink(dir.path(), 2, 1, {}, /*parallelism=*/3);
+  ASSERT_NE(old2, nullptr);
+  ASSERT_TRUE(old2->Write(Rec(20)).ok());
+  auto snap = old2->PreCommit(5);  // checkpoint 5 completes; its notification never arrives
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  ASSERT_TRUE(old2->Write(Rec(21)).ok());
+  ASSERT_TRUE(old2->Flush().ok());  // open transaction of checkpoint 6: to be aborted
+  old2.reset();
+
+  auto new1 = OpenSink(dir.path(), 1, 2, {}, /*parallelism=*/2);
+  ASSERT_NE(new1, nullptr);
+  EXPECT_EQ(Ids(Read(dir.path(), true), false), (IdList{20, 21}));  // not sink-1's to touch
+  auto new0 = OpenSink(dir.path(), 0, 2, *snap, /*parallelism=*/2);
+  ASSERT_NE(new0, nullptr);
+  EXPECT_EQ(Ids(Read(dir.path(), false), true), (IdList{20}));
+  auto pending = ListDir(JoinPath(dir.path(), "pending"));
+  ASSERT_TRUE(pending.ok());
+  for (const std::string& name : *pending) EXPECT_FALSE(name.starts_with("sink-2-")) << name;
+}
+
+TEST(SinkOwnershipTest, EveryFormerSubtaskHasExactlyOneOwner) {
+  for (int parallelism = 1; parallelism <= 5; ++parallelism) {
+    for (int other = 0; other < 12; ++other) {
+      int owners = 0;
+      for (int s = 0; s < parallelism; ++s) owners += SinkOwnsSubtask(s, parallelism, other);
+      EXPECT_EQ(owners, 1) << "subtask " << other << " at parallelism " << parallelism;
+      EXPECT_TRUE(other >= parallelism || SinkOwnsSubtask(other, parallelism, other));
+    }
+  }
+}
+
 TEST(TransactionalSinkTest, RestoreOfAVanishedTransactionIsCorruption) {
   TempDir dir;
-  auto sink = TransactionalSink::Open(dir.path(), 0, 2, SinkSnapshot{{{4, "sink-0-a1-chk-4.txn"}}});
+  auto sink =
+      TransactionalSink::Open(dir.path(), 0, 2, 2, SinkSnapshot{{{4, "sink-0-a1-chk-4.txn"}}});
   ASSERT_FALSE(sink.ok());
   EXPECT_TRUE(sink.status().IsCorruption()) << sink.status().ToString();
-  sink = TransactionalSink::Open(dir.path(), 0, 2, SinkSnapshot{{{4, "../../etc/passwd"}}});
+  sink = TransactionalSink::Open(dir.path(), 0, 2, 2, SinkSnapshot{{{4, "../../etc/passwd"}}});
   ASSERT_FALSE(sink.ok());
   EXPECT_TRUE(sink.status().IsCorruption()) << sink.status().ToString();
 }

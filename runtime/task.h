@@ -32,9 +32,11 @@ struct TaskId {
 std::vector<TaskId> AllTasks(const JobConfig& job);
 
 // One deployment of the job: the attempt number fences everything of earlier attempts (a data
-// connection of another attempt is refused), the placement says where each task runs.
+// connection of another attempt is refused), the placement says where each task runs, and the
+// job's parallelism may differ from the config's (a rescale: docs/design.md, "Rescaling").
 struct Deployment {
   int64_t attempt = 0;
+  JobConfig job;  // the config's job at the parallelism the coordinator deployed
   std::optional<CheckpointMetadata> restore;     // none: start from scratch
   std::map<std::string, std::string> placement;  // task name -> worker id
 };

@@ -104,7 +104,7 @@ class TaskBase : public Task {
  protected:
   TaskBase(TaskId id, TaskEnv env);
 
-  const JobConfig& job() const { return env_.config->job; }
+  const JobConfig& job() const { return env_.deployment->job; }
   const Deployment& deployment() const { return *env_.deployment; }
   bool cancelled() const { return env_.cancel->load(); }
   std::string name() const { return id_.Name(); }

@@ -167,6 +167,13 @@ class Worker {
     CancelTasks("redeploy");
     auto d = std::make_shared<Deployment>();
     d->attempt = msg.value("attempt", int64_t{0});
+    d->job = config_.job;
+    if (msg.contains("parallelism") && msg["parallelism"].is_object()) {
+      const nlohmann::json& p = msg["parallelism"];
+      d->job.source_parallelism = p.value("source", d->job.source_parallelism);
+      d->job.operator_parallelism = p.value("operator", d->job.operator_parallelism);
+      d->job.sink_parallelism = p.value("sink", d->job.sink_parallelism);
+    }
     for (auto& [task, worker] : msg["placement"].items())
       d->placement[task] = worker.get<std::string>();
     if (msg.contains("restore") && msg["restore"].is_number_integer()) {

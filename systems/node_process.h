@@ -54,6 +54,8 @@ class NodeProcess {
   int pgid() const;
   const std::optional<ExitInfo>& last_exit() const { return last_exit_; }
   int starts() const { return starts_; }
+  // The command of every later Start() (a node restarted with other flags).
+  void SetArgv(std::vector<std::string> argv) { argv_ = std::move(argv); }
   // Extra environment for the next Start() only (e.g. FAULTLINE_FAILPOINTS).
   void SetNextStartEnv(std::vector<std::string> env) { next_env_ = std::move(env); }
 

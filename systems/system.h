@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/mode.h"
+#include "base/rng.h"
 #include "base/send_status.h"
 #include "base/status.h"
 
@@ -113,6 +114,7 @@ struct Capabilities {
   bool failpoints = false;      // named failpoints armed at run time (`failpoint`, `disk`)
   bool runtime_frames = false;  // its links carry the built-in runtime's frames (`barrier-hold`,
                                 // `corrupt` parse them)
+  bool rescale = false;         // its job restores at another parallelism (`rescale`)
 };
 
 // What a run hands its system at setup. Everything the system writes goes under `run_dir`.
@@ -168,6 +170,14 @@ class System {
   // Arms (`spec` "off": disarms) failpoint `name` on `node`; Unimplemented without failpoints.
   virtual Status ArmFailpoint(const std::string& node, const std::string& name,
                               const std::string& spec);
+  // `rescale` faults (docs/faults.md): CheckRescale() says before the run whether `params`
+  // can be carried out on node `target`; Rescale() stops the job and restores it at the
+  // parallelism `params` names, or at one drawn from `rng` where it names none, and returns
+  // what it rescaled from and to, for the fault's history line. Unimplemented without the
+  // capability.
+  virtual Status CheckRescale(const std::string& target, const nlohmann::json& params) const;
+  virtual Result<nlohmann::json> Rescale(const std::string& target, const nlohmann::json& params,
+                                         Rng rng);
   // Every event the nodes logged, for the history.
   virtual std::vector<NodeEvent> Events() { return {}; }
   // The directories (relative to the run's) whose durability matters: with faultfs they are

@@ -1,6 +1,9 @@
 #include "systems/faultline/faultline_system.h"
 
+#include <tuple>
+
 #include "base/file.h"
+#include "base/json.h"
 #include "runtime/input_log.h"
 #include "runtime/sink.h"
 
@@ -96,6 +99,30 @@ class OutputReader : public Reader {
   std::vector<runtime::OutputRetraction> retracted_;
 };
 
+constexpr int kDefaultRescaleMax = 4;
+
+// A rescale fault's params (FaultlineSystem::CheckRescale).
+struct RescaleParams {
+  std::optional<int> operator_parallelism;
+  std::optional<int> sink_parallelism;
+  int max = kDefaultRescaleMax;  // for a drawn parallelism
+};
+
+Result<RescaleParams> ParseRescaleParams(const nlohmann::json& params, int max_parallelism) {
+  RescaleParams p;
+  if (params.is_null() || (params.is_object() && params.empty())) return p;
+  JsonObject o(params, "params", "rescale");
+  const JsonObject::IntLimits limits{.min = 1, .max = max_parallelism};
+  int op = 0, sink = 0;
+  RETURN_IF_ERROR(o.Int("operator", &op, limits));
+  RETURN_IF_ERROR(o.Int("sink", &sink, limits));
+  RETURN_IF_ERROR(o.Int("max", &p.max, limits));
+  RETURN_IF_ERROR(o.Finish());
+  if (op > 0) p.operator_parallelism = op;
+  if (sink > 0) p.sink_parallelism = sink;
+  return p;
+}
+
 }  // namespace
 
 FaultlineSystem::FaultlineSystem(FaultlineSystemOptions options)
@@ -122,7 +149,66 @@ Status FaultlineSystem::Setup(const SystemContext& ctx) {
   o.node_binary = options_.node_binary;
   o.source = ctx.source;
   ASSIGN_OR_RETURN(cluster_, RuntimeCluster::Create(o, ctx.network));
+  operator_parallelism_ = cluster_->config().job.operator_parallelism;
+  sink_parallelism_ = cluster_->config().job.sink_parallelism;
   return Status::Ok();
+}
+
+Status FaultlineSystem::CheckRescale(const std::string& target,
+                                     const nlohmann::json& params) const {
+  if (target != "coordinator") {
+    return Status::InvalidArgument(
+        "a rescale restarts the coordinator; its target must be "
+        "\"coordinator\", not \"" +
+        target + "\"");
+  }
+  const runtime::ClusterConfig& c = cluster_->config();
+  ASSIGN_OR_RETURN(RescaleParams p, ParseRescaleParams(params, c.job.max_parallelism));
+  if (!p.operator_parallelism && !p.sink_parallelism) return Status::Ok();  // drawn to fit
+  int slots = 0;
+  for (const auto& w : c.workers) slots += w.slots;
+  const int op = p.operator_parallelism.value_or(c.job.operator_parallelism);
+  const int sink = p.sink_parallelism.value_or(c.job.sink_parallelism);
+  if (c.job.source_parallelism + op + sink > slots) {
+    return Status::InvalidArgument("rescale to operator " + std::to_string(op) + ", sink " +
+                                   std::to_string(sink) + ": with " +
+                                   std::to_string(c.job.source_parallelism) +
+                                   " sources that is more tasks "
+                                   "than the workers' " +
+                                   std::to_string(slots) + " slots (cluster.slots)");
+  }
+  return Status::Ok();
+}
+
+Result<nlohmann::json> FaultlineSystem::Rescale(const std::string& target,
+                                                const nlohmann::json& params, Rng rng) {
+  RETURN_IF_ERROR(CheckRescale(target, params));
+  const runtime::ClusterConfig& c = cluster_->config();
+  ASSIGN_OR_RETURN(RescaleParams p, ParseRescaleParams(params, c.job.max_parallelism));
+  int op = p.operator_parallelism.value_or(operator_parallelism_);
+  int sink = p.sink_parallelism.value_or(sink_parallelism_);
+  if (!p.operator_parallelism && !p.sink_parallelism) {
+    int slots = 0;
+    for (const auto& w : c.workers) slots += w.slots;
+    std::vector<std::pair<int, int>> choices;
+    for (int o = 1; o <= p.max; ++o) {
+      for (int k = 1; k <= p.max; ++k) {
+        bool fits = c.job.source_parallelism + o + k <= slots;
+        bool same = o == operator_parallelism_ && k == sink_parallelism_;
+        if (fits && !same) choices.emplace_back(o, k);
+      }
+    }
+    if (choices.empty()) {
+      return Status::InvalidArgument("no other parallelism up to params.max " +
+                                     std::to_string(p.max) + " fits the workers' slots");
+    }
+    std::tie(op, sink) = choices[rng.Uniform(choices.size())];
+  }
+  nlohmann::json from = {{"operator", operator_parallelism_}, {"sink", sink_parallelism_}};
+  RETURN_IF_ERROR(cluster_->RestartCoordinatorAt(op, sink));
+  operator_parallelism_ = op;
+  sink_parallelism_ = sink;
+  return nlohmann::json{{"from", from}, {"to", {{"operator", op}, {"sink", sink}}}};
 }
 
 NodeSet& FaultlineSystem::nodes() { return cluster_ ? cluster_->nodes() : no_nodes_; }

@@ -35,7 +35,7 @@ class FaultlineSystem : public System {
   std::vector<NodeSpec> Nodes() const override;
   std::string job() const override;
   Capabilities capabilities() const override {
-    return {.failpoints = true, .runtime_frames = true};
+    return {.failpoints = true, .runtime_frames = true, .rescale = true};
   }
 
   Status Setup(const SystemContext& ctx) override;
@@ -49,6 +49,12 @@ class FaultlineSystem : public System {
   std::string StatusLine() override;
   Status ArmFailpoint(const std::string& node, const std::string& name,
                       const std::string& spec) override;
+  // params: {"operator": N, "sink": M, "max": K}, every member optional: a parallelism not
+  // given stays as it is, unless neither is given: then both are drawn from 1..K (default 4),
+  // not both as they are, within the workers' slots. Target: the coordinator.
+  Status CheckRescale(const std::string& target, const nlohmann::json& params) const override;
+  Result<nlohmann::json> Rescale(const std::string& target, const nlohmann::json& params,
+                                 Rng rng) override;
   std::vector<NodeEvent> Events() override;
   // The shared job files and every node's own directory (its state, attempt counter, events).
   std::vector<std::string> DurableDirs() const override { return {"data", "nodes"}; }
@@ -64,6 +70,8 @@ class FaultlineSystem : public System {
   std::optional<CoordinatorStatus> last_status_;
   int64_t last_status_ms_ = 0;
   std::optional<std::string> halted_;  // as of the latest Quiescent() poll
+  int operator_parallelism_ = 0;       // as deployed since the latest rescale
+  int sink_parallelism_ = 0;
 };
 
 }  // namespace faultline::systems

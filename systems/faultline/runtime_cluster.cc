@@ -92,14 +92,31 @@ Status RuntimeCluster::Build(const RuntimeClusterOptions& options) {
   // Read back as every node will, which also checks the slots chosen above.
   ASSIGN_OR_RETURN(config_, runtime::LoadClusterConfig(config_path_));
 
-  std::string bin = options.node_binary.empty() ? "faultline-node" : options.node_binary;
+  node_binary_ = options.node_binary.empty() ? "faultline-node" : options.node_binary;
   for (const NodeSpec& s : NodeSpecs(options.workers)) {
-    std::vector<std::string> argv = {bin, s.role, "--config", config_path_};
-    if (s.role == "worker") argv.insert(argv.end(), {"--id", s.id});
-    ASSIGN_OR_RETURN(std::vector<std::string> command, network_->Command(s.id, argv));
+    ASSIGN_OR_RETURN(std::vector<std::string> command, NodeCommand(s, {}));
     RETURN_IF_ERROR(nodes_.Add(s, std::move(command), JoinPath(options.nodes_dir, s.id)));
   }
   return Status::Ok();
+}
+
+Result<std::vector<std::string>> RuntimeCluster::NodeCommand(
+    const NodeSpec& spec, const std::vector<std::string>& extra) const {
+  std::vector<std::string> argv = {node_binary_, spec.role, "--config", config_path_};
+  if (spec.role == "worker") argv.insert(argv.end(), {"--id", spec.id});
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return network_->Command(spec.id, argv);
+}
+
+Status RuntimeCluster::RestartCoordinatorAt(int operator_parallelism, int sink_parallelism) {
+  ASSIGN_OR_RETURN(NodeProcess * n, nodes_.Get("coordinator"));
+  ASSIGN_OR_RETURN(std::vector<std::string> command,
+                   NodeCommand({"coordinator", "coordinator"},
+                               {"--operator-parallelism", std::to_string(operator_parallelism),
+                                "--sink-parallelism", std::to_string(sink_parallelism)}));
+  n->SetArgv(std::move(command));
+  if (n->Running()) RETURN_IF_ERROR(n->Stop(5000));
+  return n->Start();
 }
 
 Status RuntimeCluster::Start(const std::string& id, std::vector<std::string> env) {

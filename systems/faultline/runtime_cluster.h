@@ -70,6 +70,11 @@ class RuntimeCluster {
   void StopAll() { nodes_.StopAll(); }
   // SIGKILL to the node's group, and waits until it is reaped.
   Status Kill(const std::string& id);
+  // Rescales the job: stops the coordinator (SIGTERM; it cancels every task) and starts it
+  // again deploying at these parallelisms, so that it restores the latest completed checkpoint
+  // with the state redistributed by key group. Every later start of the coordinator (after a
+  // kill, say) keeps them.
+  Status RestartCoordinatorAt(int operator_parallelism, int sink_parallelism);
 
   NodeSet& nodes() { return nodes_; }
   Result<NodeProcess*> node(const std::string& id) const { return nodes_.Get(id); }
@@ -92,11 +97,15 @@ class RuntimeCluster {
  private:
   RuntimeCluster() = default;
   Status Build(const RuntimeClusterOptions& options);
+  // The command that runs node `spec`, with `extra` flags, through the network (netns).
+  Result<std::vector<std::string>> NodeCommand(const NodeSpec& spec,
+                                               const std::vector<std::string>& extra) const;
 
   std::unique_ptr<Network> own_network_;  // when none was given
   Network* network_ = nullptr;
   runtime::ClusterConfig config_;
   std::string config_path_;
+  std::string node_binary_;
   NodeSet nodes_;
 };
 
