@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/logging.h"
@@ -22,19 +23,26 @@ namespace {
 
 enum class ActionKind { kOff, kCrash, kError, kSleep, kPause, kTorn, kLie };
 
+// One term of a spec: [P%][N*]ACTION.
 struct Spec {
   ActionKind action = ActionKind::kOff;
   int arg = 0;               // errno for kError, ms for kSleep
   double probability = 1.0;  // P%
   int64_t remaining = -1;    // N*; -1 = unlimited
-  uint64_t generation = 0;   // bumps on every (re)arm so that paused threads notice
+};
+
+// An armed site: its terms in order ("2*off->1*crash": pass twice, then crash once). Each
+// evaluation is the first term whose count is not spent.
+struct Armed {
+  std::vector<Spec> chain;
+  uint64_t generation = 0;  // bumps on every (re)arm so that paused threads notice
 };
 
 struct Registry {
   std::mutex mu;
   std::condition_variable changed;
   std::map<std::string, std::string, std::less<>> sites;  // name -> description
-  std::map<std::string, Spec, std::less<>> armed;
+  std::map<std::string, Armed, std::less<>> armed;
   std::atomic<int> armed_count{0};
   Rng rng{ChooseSeed(std::nullopt)};
 };
@@ -67,14 +75,16 @@ std::optional<int> ParseInt(std::string_view s) {
   return v;
 }
 
-Result<Spec> ParseSpec(std::string_view name, std::string_view text) {
+Result<Spec> ParseTerm(std::string_view name, std::string_view text, std::string_view term) {
   auto bad = [&](std::string_view why) {
     return Status::InvalidArgument(
         "failpoint " + std::string(name) + "=" + std::string(text) + ": " + std::string(why) +
-        " (expected [P%][N*]off|crash|error(ERRNO)|sleep(MS)|pause|torn|lie)");
+        " (expected [P%][N*]off|crash|error(ERRNO)|sleep(MS)|pause|torn|lie, terms joined by "
+        "->)");
   };
   Spec spec;
-  std::string_view rest = text;
+  std::string_view rest = term;
+  if (rest.empty()) return bad("empty term");
   if (auto pct = rest.find('%'); pct != std::string_view::npos) {
     double p = 0;
     auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + pct, p);
@@ -134,6 +144,20 @@ Result<Spec> ParseSpec(std::string_view name, std::string_view text) {
   return spec;
 }
 
+// "TERM->TERM->...": the terms in order.
+Result<std::vector<Spec>> ParseSpec(std::string_view name, std::string_view text) {
+  std::vector<Spec> chain;
+  std::string_view rest = text;
+  while (true) {
+    size_t arrow = rest.find("->");
+    ASSIGN_OR_RETURN(Spec term, ParseTerm(name, text, rest.substr(0, arrow)));
+    chain.push_back(term);
+    if (arrow == std::string_view::npos) break;
+    rest.remove_prefix(arrow + 2);
+  }
+  return chain;
+}
+
 }  // namespace
 
 void RegisterSite(std::string_view name, std::string_view description) {
@@ -162,14 +186,13 @@ Status Arm(std::string_view name, std::string_view spec_text) {
     return Status::InvalidArgument("unknown failpoint '" + std::string(name) +
                                    "' (`faultline-node failpoints` lists them)");
   }
-  ASSIGN_OR_RETURN(Spec spec, ParseSpec(name, spec_text));
+  ASSIGN_OR_RETURN(std::vector<Spec> chain, ParseSpec(name, spec_text));
   auto it = r.armed.find(name);
   uint64_t generation = it == r.armed.end() ? 1 : it->second.generation + 1;
-  spec.generation = generation;
-  if (spec.action == ActionKind::kOff) {
+  if (chain.size() == 1 && chain[0].action == ActionKind::kOff) {
     if (it != r.armed.end()) r.armed.erase(it);
   } else {
-    r.armed[std::string(name)] = spec;
+    r.armed[std::string(name)] = Armed{std::move(chain), generation};
   }
   r.armed_count = static_cast<int>(r.armed.size());
   r.changed.notify_all();
@@ -220,11 +243,14 @@ Hit Eval(std::string_view name) {
   std::unique_lock<std::mutex> lock(r.mu);
   auto it = r.armed.find(name);
   if (it == r.armed.end()) return {};
-  Spec& spec = it->second;
+  auto term = std::find_if(it->second.chain.begin(), it->second.chain.end(),
+                           [](const Spec& t) { return t.remaining != 0; });
+  if (term == it->second.chain.end()) return {};  // every count spent: armed, never fires
+  Spec& spec = *term;
   if (spec.probability < 1.0 && !r.rng.Bernoulli(spec.probability)) return {};
-  if (spec.remaining == 0) return {};
-  if (spec.remaining > 0) --spec.remaining;  // a spent count stays armed but never fires
+  if (spec.remaining > 0) --spec.remaining;
   Spec fired = spec;
+  const uint64_t generation = it->second.generation;
   switch (fired.action) {
     case ActionKind::kOff:
       return {};
@@ -240,7 +266,7 @@ Hit Eval(std::string_view name) {
       std::string key(name);
       r.changed.wait_for(lock, std::chrono::minutes(10), [&] {
         auto cur = r.armed.find(key);
-        return cur == r.armed.end() || cur->second.generation != fired.generation;
+        return cur == r.armed.end() || cur->second.generation != generation;
       });
       return {};
     }

@@ -18,7 +18,9 @@ namespace faultline::failpoint {
 // lies about its flushes (faultfs's power loss then takes the data back).
 // `crash` kills the process with SIGKILL: no destructors, no flushing, like a power cut for
 // everything not yet fsynced. `pause` blocks the calling thread until the site is disarmed
-// (at most 10 minutes). An armed site fires on each evaluation, subject to P% and N*.
+// (at most 10 minutes). An armed site fires on each evaluation, subject to P% and N*. Terms
+// chain with `->`, as in fail-rs: each evaluation goes to the first term whose count is not
+// spent, so "2*off->1*crash" passes twice and crashes at the third.
 //
 // Sites must be registered (name + one-line description) before they can be armed, so that a
 // typo in a scenario is an error rather than a fault that silently never fires.

@@ -33,6 +33,18 @@ TEST_F(FailpointTest, ErrorWithCountFiresExactlyThatOften) {
   EXPECT_TRUE(Check("test.site").ok());
 }
 
+TEST_F(FailpointTest, ChainedTermsFireInTurn) {
+  ASSERT_TRUE(Arm("test.site", "2*off->1*error(EIO)->1*error(ENOSPC)").ok());
+  EXPECT_TRUE(Check("test.site").ok());
+  EXPECT_TRUE(Check("test.site").ok());
+  EXPECT_EQ(Check("test.site").error_number(), EIO);
+  EXPECT_EQ(Check("test.site").error_number(), ENOSPC);
+  EXPECT_TRUE(Check("test.site").ok());  // every count spent
+  ASSERT_TRUE(Arm("test.site", "1*off->error(5)").ok());
+  EXPECT_TRUE(Check("test.site").ok());
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(Check("test.site").ok());
+}
+
 TEST_F(FailpointTest, ProbabilityZeroNeverFiresAndHundredAlwaysFires) {
   ASSERT_TRUE(Arm("test.site", "0%error(5)").ok());
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(Check("test.site").ok());
@@ -44,7 +56,7 @@ TEST_F(FailpointTest, BadSpecsAndUnknownSitesAreRejectedByName) {
   Status unknown = Arm("no.such.site", "crash");
   EXPECT_NE(unknown.message().find("no.such.site"), std::string::npos);
   for (const char* spec : {"explode", "sleep", "sleep(x)", "error(EWHAT)", "150%crash", "x*crash",
-                           "crash(3)", "error(5"}) {
+                           "crash(3)", "error(5", "1*off->", "->crash", "crash->->crash"}) {
     Status s = Arm("test.site", spec);
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << spec;
     EXPECT_NE(s.message().find(spec), std::string::npos) << s.message();

@@ -1,9 +1,14 @@
 #include "runtime/checkpoint_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "base/failpoint.h"
 #include "base/file.h"
 #include "base/json.h"
 
@@ -11,6 +16,7 @@ namespace faultline::runtime {
 namespace {
 
 constexpr char kMetadata[] = "_metadata";
+constexpr char kShared[] = "shared";
 
 std::optional<int64_t> ParseChkName(const std::string& name) {
   if (name.rfind("chk-", 0) != 0) return std::nullopt;
@@ -35,9 +41,7 @@ std::string CheckpointMetadata::ToJson() const {
   nlohmann::ordered_json tasks_json = nlohmann::ordered_json::array();
   for (const auto& t : tasks) {
     nlohmann::ordered_json files = nlohmann::ordered_json::array();
-    for (const auto& f : t.files) {
-      files.push_back({{"name", f.name}, {"size", f.size}, {"crc32c", f.crc32c}});
-    }
+    for (const auto& f : t.files) files.push_back(SnapshotFileJson<nlohmann::ordered_json>(f));
     tasks_json.push_back({{"task", t.task}, {"files", files}});
   }
   nlohmann::ordered_json j = {{"id", id},
@@ -82,6 +86,7 @@ Result<CheckpointMetadata> CheckpointMetadata::Parse(std::string_view json,
       RETURN_IF_ERROR(f.String("name", &sf.name, Need::kRequired));
       RETURN_IF_ERROR(f.Int("size", &size, {.min = 0}, Need::kRequired));
       RETURN_IF_ERROR(f.Int("crc32c", &crc, {.min = 0, .max = UINT32_MAX}, Need::kRequired));
+      RETURN_IF_ERROR(f.String("shared", &sf.shared));
       RETURN_IF_ERROR(f.Finish());
       sf.size = static_cast<uint64_t>(size);
       sf.crc32c = static_cast<uint32_t>(crc);
@@ -93,6 +98,8 @@ Result<CheckpointMetadata> CheckpointMetadata::Parse(std::string_view json,
   RETURN_IF_ERROR(o.Finish());
   return m;
 }
+
+std::string CheckpointStore::SharedDir() const { return JoinPath(root_, kShared); }
 
 std::string CheckpointStore::Dir(int64_t id) const {
   return JoinPath(root_, "chk-" + std::to_string(id));
@@ -143,7 +150,7 @@ Result<int64_t> CheckpointStore::MaxId() const {
 
 Status CheckpointStore::Verify(const CheckpointMetadata& meta) const {
   for (const auto& t : meta.tasks) {
-    RETURN_IF_ERROR(VerifySnapshotFiles(TaskDir(meta.id, t.task), t.files));
+    RETURN_IF_ERROR(VerifySnapshotFiles(TaskDir(meta.id, t.task), t.files, SharedDir()));
   }
   return Status::Ok();
 }
@@ -195,6 +202,53 @@ Result<RestoreChoice> CheckpointStore::SelectRestore(
   return choice;
 }
 
-Status CheckpointStore::Remove(int64_t id) const { return RemoveAll(Dir(id)); }
+Status CheckpointStore::Remove(int64_t id) const {
+  const std::string metadata = JoinPath(Dir(id), kMetadata);
+  if (::unlink(metadata.c_str()) == 0) {
+    RETURN_IF_ERROR(FsyncDir(Dir(id)));
+  } else if (errno != ENOENT) {
+    return Status::IoError("unlink " + metadata, errno);
+  }
+  return RemoveAll(Dir(id));
+}
+
+Result<PruneResult> CheckpointStore::Prune(int retained, bool collect_shared) const {
+  PruneResult result;
+  ASSIGN_OR_RETURN(std::vector<int64_t> ids, ListCompleted());
+  for (size_t i = 0; i + static_cast<size_t>(std::max(retained, 1)) < ids.size(); ++i) {
+    RETURN_IF_ERROR(Remove(ids[i]));
+    result.removed.push_back(ids[i]);
+  }
+  if (!collect_shared || !PathExists(SharedDir())) return result;
+  ASSIGN_OR_RETURN(ids, ListCompleted());
+  std::set<std::string> referenced;
+  for (int64_t id : ids) {
+    ASSIGN_OR_RETURN(CheckpointMetadata meta, ReadMetadata(id));
+    for (const TaskSnapshot& t : meta.tasks) {
+      for (const SnapshotFile& f : t.files) {
+        if (!f.shared.empty()) referenced.insert(f.shared);
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(SharedDir()));
+  Status status;
+  for (const std::string& name : names) {
+    if (referenced.count(name) > 0) continue;
+    status = failpoint::Check("checkpoint.shared.delete");
+    if (!status.ok()) break;
+    const std::string path = JoinPath(SharedDir(), name);
+    Result<uint64_t> size = FileSize(path);
+    if (::unlink(path.c_str()) != 0) {
+      if (errno == ENOENT) continue;
+      status = Status::IoError("unlink " + path, errno);
+      break;
+    }
+    ++result.shared_files_deleted;
+    result.shared_bytes_deleted += size.ok() ? *size : 0;
+  }
+  if (result.shared_files_deleted > 0) RETURN_IF_ERROR(FsyncDir(SharedDir()));
+  RETURN_IF_ERROR(status);
+  return result;
+}
 
 }  // namespace faultline::runtime

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,14 +46,33 @@ struct RestoreChoice {
   bool GoesBack() const { return newest > (checkpoint ? checkpoint->id : 0); }
 };
 
+// What CheckpointStore::Prune removed.
+struct PruneResult {
+  std::vector<int64_t> removed;  // checkpoint ids
+  int64_t shared_files_deleted = 0;
+  uint64_t shared_bytes_deleted = 0;
+};
+
+// A SnapshotFile as _metadata (ordered_json) and the tasks' acknowledgements (json) carry it.
+template <typename Json = nlohmann::json>
+Json SnapshotFileJson(const SnapshotFile& file) {
+  Json j = {{"name", file.name}, {"size", file.size}, {"crc32c", file.crc32c}};
+  if (!file.shared.empty()) j["shared"] = file.shared;
+  return j;
+}
+
 // True for a failure to verify a checkpoint that will not pass by retrying (corrupt or missing
 // files), as opposed to an I/O error of the moment.
 bool IsUnreadableCheckpoint(const Status& why);
 
 // CheckpointStore is the checkpoints/ directory: chk-<N>/<task>/... state files written by the
-// tasks, chk-<N>/_metadata written by the coordinator. Stateless over the filesystem, so any
-// process (a restarted coordinator, a restoring task) sees the same checkpoints.
-// Thread-safe (no mutable state).
+// tasks, chk-<N>/_metadata written by the coordinator, and shared/: the files of incremental
+// snapshots, each referred to by every checkpoint whose _metadata lists it. A shared file's
+// reference count is the number of completed checkpoints on disk that list it, read from their
+// _metadata rather than kept beside them, so that no crash can leave a count that disagrees
+// with the checkpoints (docs/design.md, "Incremental checkpoints"). Stateless over the
+// filesystem, so any process (a restarted coordinator, a restoring task) sees the same
+// checkpoints. Thread-safe (no mutable state).
 class CheckpointStore {
  public:
   explicit CheckpointStore(std::string root) : root_(std::move(root)) {}
@@ -60,6 +80,7 @@ class CheckpointStore {
   const std::string& root() const { return root_; }
   std::string Dir(int64_t id) const;
   std::string TaskDir(int64_t id, const std::string& task) const;
+  std::string SharedDir() const;
 
   Status WriteMetadata(const CheckpointMetadata& meta) const;
   Result<CheckpointMetadata> ReadMetadata(int64_t id) const;
@@ -80,7 +101,17 @@ class CheckpointStore {
   Result<RestoreChoice> SelectRestore(
       std::optional<int64_t> wanted, bool fall_back,
       const std::function<void(int64_t id, const Status& why)>& on_skip) const;
+  // Removes chk-<id>: its _metadata first (durably), so that a crash midway leaves a directory
+  // that is no checkpoint, never a checkpoint with files missing. Its shared files stay.
   Status Remove(int64_t id) const;
+  // Removes every completed checkpoint but the newest `retained`, then, with
+  // `collect_shared`, deletes each shared file that no completed checkpoint on disk lists (not
+  // one of the removed ones' alone, but also leftovers of checkpoints that never completed
+  // and of a prune a crash cut short). The caller passes collect_shared only while no
+  // checkpoint is in progress: a snapshot being taken may have written shared files that no
+  // _metadata lists yet. A _metadata that cannot be read stops the collection (its references
+  // are unknown) with that error; nothing is deleted then.
+  Result<PruneResult> Prune(int retained, bool collect_shared) const;
 
  private:
   std::string root_;

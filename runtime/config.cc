@@ -19,6 +19,7 @@ Status ParseCheckpoint(JsonObject& o, CheckpointConfig* c) {
   RETURN_IF_ERROR(o.Int("tolerable_failures", &c->tolerable_failures, {.min = 0}));
   RETURN_IF_ERROR(o.Int("retained", &c->retained, {.min = 1}));
   RETURN_IF_ERROR(o.Bool("fallback_on_corrupt", &c->fallback_on_corrupt));
+  RETURN_IF_ERROR(o.Bool("incremental", &c->incremental));
   return o.Finish();
 }
 
@@ -203,7 +204,8 @@ std::string ClusterConfigToJson(const ClusterConfig& c) {
         {"max_concurrent", j.checkpoint.max_concurrent},
         {"tolerable_failures", j.checkpoint.tolerable_failures},
         {"retained", j.checkpoint.retained},
-        {"fallback_on_corrupt", j.checkpoint.fallback_on_corrupt}}},
+        {"fallback_on_corrupt", j.checkpoint.fallback_on_corrupt},
+        {"incremental", j.checkpoint.incremental}}},
       {"restart",
        {{"strategy", j.restart.strategy == RestartConfig::Strategy::kFixedDelay
                          ? "fixed-delay"

@@ -27,6 +27,10 @@ struct CheckpointConfig {
   // When the newest completed checkpoint is unreadable: false halts the job; true restores
   // from an older one and replays output that may already be committed (docs/design.md).
   bool fallback_on_corrupt = false;
+  // RocksDB state: each checkpoint writes only the SST files the previous ones lack and refers
+  // to the rest in the shared directory (docs/design.md, "Incremental checkpoints"). The
+  // memory backend always writes a full snapshot.
+  bool incremental = true;
 };
 
 struct RestartConfig {

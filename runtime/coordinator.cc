@@ -234,8 +234,8 @@ class Coordinator {
     if (it == pending_checkpoints_.end()) return;
     std::vector<SnapshotFile> files;
     for (const auto& f : msg["files"]) {
-      files.push_back(
-          {f.value("name", ""), f.value("size", uint64_t{0}), f.value("crc32c", uint32_t{0})});
+      files.push_back({f.value("name", ""), f.value("size", uint64_t{0}),
+                       f.value("crc32c", uint32_t{0}), f.value("shared", "")});
     }
     it->second.acks[msg.value("task", "")] = std::move(files);
     if (it->second.acks.size() == AllTasks(job_).size()) CompleteCheckpoint(it->second);
@@ -252,9 +252,16 @@ class Coordinator {
     meta.operator_parallelism = job_.operator_parallelism;
     meta.sink_parallelism = job_.sink_parallelism;
     meta.max_parallelism = job_.max_parallelism;
-    uint64_t bytes = 0;
+    // bytes: the state the checkpoint holds; new_bytes: what it added to the store (its own
+    // files and the shared files no checkpoint this coordinator completed referred to).
+    uint64_t bytes = 0, new_bytes = 0;
+    std::set<std::string> shared;
     for (const auto& [task, files] : pc.acks) {
-      for (const auto& f : files) bytes += f.size;
+      for (const auto& f : files) {
+        bytes += f.size;
+        if (f.shared.empty() || known_shared_.count(f.shared) == 0) new_bytes += f.size;
+        if (!f.shared.empty()) shared.insert(f.shared);
+      }
       meta.tasks.push_back({task, files});
     }
     int64_t duration = MonotonicMillis() - pc.triggered_ms;
@@ -271,9 +278,12 @@ class Coordinator {
     ++completed_count_;
     failed_checkpoints_in_a_row_ = 0;
     last_checkpoint_end_ms_ = MonotonicMillis();
-    events_.Emit(
-        "checkpoint-completed",
-        {{"checkpoint", id}, {"attempt", attempt_}, {"duration_ms", duration}, {"bytes", bytes}});
+    known_shared_ = std::move(shared);
+    events_.Emit("checkpoint-completed", {{"checkpoint", id},
+                                          {"attempt", attempt_},
+                                          {"duration_ms", duration},
+                                          {"bytes", bytes},
+                                          {"new_bytes", new_bytes}});
     if (!notify.ok()) {
       Failover("notifying checkpoint " + std::to_string(id) + ": " + notify.ToString(), 0);
       return;
@@ -294,11 +304,21 @@ class Coordinator {
     PruneCheckpoints();
   }
 
+  // Old checkpoints go; shared files no retained checkpoint lists go too, but only while no
+  // checkpoint is in progress (its snapshots may have written shared files no _metadata lists
+  // yet). A prune that fails is retried at the next completion.
   void PruneCheckpoints() {
-    auto ids = store_.ListCompleted();
-    if (!ids.ok()) return;
-    int keep = job_.checkpoint.retained;
-    for (size_t i = 0; i + keep < ids->size(); ++i) (void)store_.Remove((*ids)[i]);
+    Result<PruneResult> pruned =
+        store_.Prune(job_.checkpoint.retained, /*collect_shared=*/pending_checkpoints_.empty());
+    if (!pruned.ok()) {
+      FL_LOG(Warning) << "pruning checkpoints: " << pruned.status().ToString();
+      events_.Emit("prune-failed", {{"reason", pruned.status().ToString()}});
+      return;
+    }
+    if (pruned->shared_files_deleted > 0) {
+      events_.Emit("shared-files-deleted", {{"files", pruned->shared_files_deleted},
+                                            {"bytes", pruned->shared_bytes_deleted}});
+    }
   }
 
   void AbortCheckpoint(int64_t id, const std::string& why) {
@@ -516,6 +536,7 @@ class Coordinator {
   int restarts_in_a_row_ = 0;
 
   std::map<int64_t, PendingCheckpoint> pending_checkpoints_;
+  std::set<std::string> known_shared_;  // the shared files of the last completed checkpoint
   int64_t max_checkpoint_id_ = 0;
   int64_t last_completed_ = 0;
   int64_t completed_count_ = 0;

@@ -69,7 +69,9 @@ class MemoryStateBackend final : public KeyedStateBackend {
 
   uint64_t ApproximateEntries() const override { return entries_; }
 
-  Result<std::vector<SnapshotFile>> Snapshot(const std::string& dir) override {
+  // Always a full snapshot: one file, written anew (target.shared_dir is not used).
+  Result<std::vector<SnapshotFile>> Snapshot(const SnapshotTarget& target) override {
+    const std::string& dir = target.dir;
     RETURN_IF_ERROR(CreateSnapshotDir(dir));
     const std::string path = JoinPath(dir, kStateFile);
     ASSIGN_OR_RETURN(RecordLogWriter writer, RecordLogWriter::Open(path));
@@ -154,9 +156,9 @@ class MemoryStateBackend final : public KeyedStateBackend {
 
 Result<std::unique_ptr<KeyedStateBackend>> OpenMemoryStateBackend(
     const std::string& /*work_dir*/, KeyGroupRange range,
-    const std::vector<std::string>& restore_dirs) {
+    const std::vector<SnapshotSource>& restore) {
   auto backend = std::make_unique<MemoryStateBackend>(range);
-  for (const std::string& dir : restore_dirs) RETURN_IF_ERROR(backend->Load(dir));
+  for (const SnapshotSource& source : restore) RETURN_IF_ERROR(backend->Load(source.dir));
   return std::unique_ptr<KeyedStateBackend>(std::move(backend));
 }
 

@@ -1,6 +1,7 @@
 // The keyed operator task: applies records to keyed state (running count, or tumbling
 // event-time window counts), aligns barriers in exactly-once mode (tracks them unaligned
 // otherwise), snapshots state per checkpoint and routes results to sink subtasks by key group.
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -62,15 +63,16 @@ class OperatorTask : public TaskBase {
  private:
   Status Restore() {
     range_ = KeyGroupRangeForSubtask(job().max_parallelism, job().operator_parallelism, id_.index);
-    std::vector<std::string> restore_dirs;
+    std::vector<SnapshotSource> restore;
     if (deployment().restore) {
       const CheckpointMetadata& meta = *deployment().restore;
+      ASSIGN_OR_RETURN(restore, RestoreSources(meta));
+      // The watermark of every operator snapshot, as every one fed this subtask's inputs.
       bool first = true;
       for (const TaskSnapshot& t : meta.tasks) {
         if (t.task.rfind("operator-", 0) != 0) continue;
-        std::string dir = store_.TaskDir(meta.id, t.task);
-        restore_dirs.push_back(JoinPath(dir, kStateDir));
-        ASSIGN_OR_RETURN(nlohmann::json j, ReadJsonFile(JoinPath(dir, kOperatorMeta)));
+        ASSIGN_OR_RETURN(nlohmann::json j,
+                         ReadJsonFile(JoinPath(store_.TaskDir(meta.id, t.task), kOperatorMeta)));
         int64_t wm = j.value("watermark", INT64_MIN);
         watermark_ = first ? wm : std::min(watermark_, wm);
         first = false;
@@ -78,8 +80,8 @@ class OperatorTask : public TaskBase {
     }
     std::string work = JoinPath(env_.config->FindNode(env_.worker_id)->data_dir,
                                 "state/" + name() + "-a" + std::to_string(deployment().attempt));
-    if (!restore_dirs.empty()) RETURN_IF_ERROR(failpoint::Check("state.restore"));
-    ASSIGN_OR_RETURN(state_, OpenStateBackend(job().state_backend, work, range_, restore_dirs));
+    if (!restore.empty()) RETURN_IF_ERROR(failpoint::Check("state.restore"));
+    ASSIGN_OR_RETURN(state_, OpenStateBackend(job().state_backend, work, range_, restore));
     if (job().op == OperatorKind::kWindowCount) {
       RETURN_IF_ERROR(state_->ForEach([&](int kg, std::string_view key, std::string_view) {
         auto bar = key.find('|');
@@ -89,6 +91,40 @@ class OperatorTask : public TaskBase {
       }));
     }
     return Status::Ok();
+  }
+
+  // The operator snapshots of `meta` that hold key groups of range_, the one holding most of
+  // them first (the backend's base: rocksdb opens it as it is and copies in the rest). At the
+  // same parallelism that is this subtask's own snapshot alone.
+  Result<std::vector<SnapshotSource>> RestoreSources(const CheckpointMetadata& meta) const {
+    std::vector<std::pair<int, SnapshotSource>> overlapping;  // (key groups in range_, source)
+    for (const TaskSnapshot& t : meta.tasks) {
+      std::optional<TaskId> tid = TaskId::Parse(t.task);
+      if (!tid || tid->kind != TaskKind::kOperator) continue;
+      KeyGroupRange theirs =
+          KeyGroupRangeForSubtask(meta.max_parallelism, meta.operator_parallelism, tid->index);
+      int shared = std::min(theirs.last, range_.last) - std::max(theirs.first, range_.first) + 1;
+      if (shared <= 0) continue;
+      SnapshotSource source{.dir = JoinPath(store_.TaskDir(meta.id, t.task), kStateDir),
+                            .shared_dir = store_.SharedDir()};
+      const std::string prefix = std::string(kStateDir) + "/";
+      for (const SnapshotFile& f : t.files) {
+        if (!f.name.starts_with(prefix)) continue;
+        SnapshotFile local = f;
+        local.name = f.name.substr(prefix.size());
+        source.files.push_back(std::move(local));
+      }
+      if (source.files.empty()) {
+        return Status::Corruption("chk-" + std::to_string(meta.id) + ": " + t.task +
+                                  " lists no state files");
+      }
+      overlapping.emplace_back(shared, std::move(source));
+    }
+    std::stable_sort(overlapping.begin(), overlapping.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<SnapshotSource> sources;
+    for (auto& [groups, source] : overlapping) sources.push_back(std::move(source));
+    return sources;
   }
 
   Status ProcessBuffered() {
@@ -190,8 +226,12 @@ class OperatorTask : public TaskBase {
     RETURN_IF_ERROR(failpoint::Check("snapshot.write"));
     std::string dir = store_.TaskDir(id, name());
     RETURN_IF_ERROR(CreateDirs(dir));
-    ASSIGN_OR_RETURN(std::vector<SnapshotFile> state_files,
-                     state_->Snapshot(JoinPath(dir, kStateDir)));
+    SnapshotTarget target{.dir = JoinPath(dir, kStateDir)};
+    if (job().checkpoint.incremental) {
+      target.shared_dir = store_.SharedDir();
+      target.shared_prefix = name() + "-a" + std::to_string(deployment().attempt) + "-";
+    }
+    ASSIGN_OR_RETURN(std::vector<SnapshotFile> state_files, state_->Snapshot(target));
     std::vector<SnapshotFile> files;
     for (SnapshotFile& f : state_files) {
       f.name = std::string(kStateDir) + "/" + f.name;

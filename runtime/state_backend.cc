@@ -74,13 +74,25 @@ Result<SnapshotFile> DescribeFile(const std::string& dir, const std::string& nam
   return ReadAndDescribe(dir, name, /*sync=*/false);
 }
 
-Status VerifySnapshotFiles(const std::string& dir, const std::vector<SnapshotFile>& files) {
+std::string SnapshotFilePath(const std::string& dir, const std::string& shared_dir,
+                             const SnapshotFile& file) {
+  return file.shared.empty() ? JoinPath(dir, file.name) : JoinPath(shared_dir, file.shared);
+}
+
+Status VerifySnapshotFiles(const std::string& dir, const std::vector<SnapshotFile>& files,
+                           const std::string& shared_dir) {
   for (const SnapshotFile& want : files) {
-    const std::string path = JoinPath(dir, want.name);
+    const std::string path = SnapshotFilePath(dir, shared_dir, want);
     if (!IsSafeRelativeName(want.name)) {
       return Status::Corruption("snapshot file name '" + want.name + "' leaves " + dir);
     }
-    Result<SnapshotFile> got = DescribeFile(dir, want.name);
+    if (!want.shared.empty() && (shared_dir.empty() || !IsSafeRelativeName(want.shared) ||
+                                 want.shared.find('/') != std::string::npos)) {
+      return Status::Corruption("shared snapshot file '" + want.shared + "' of " + dir +
+                                " is not a file of the shared directory");
+    }
+    Result<SnapshotFile> got =
+        want.shared.empty() ? DescribeFile(dir, want.name) : DescribeFile(shared_dir, want.shared);
     if (!got.ok()) {
       if (got.status().IsNotFound()) return Status::Corruption("snapshot file missing: " + path);
       return got.status();
@@ -96,9 +108,15 @@ Status VerifySnapshotFiles(const std::string& dir, const std::vector<SnapshotFil
   return Status::Ok();
 }
 
+std::vector<SnapshotSource> WholeDirectories(const std::vector<std::string>& dirs) {
+  std::vector<SnapshotSource> sources;
+  for (const std::string& dir : dirs) sources.push_back({.dir = dir});
+  return sources;
+}
+
 Result<std::unique_ptr<KeyedStateBackend>> OpenStateBackend(
     StateBackendKind kind, const std::string& work_dir, KeyGroupRange range,
-    const std::vector<std::string>& restore_dirs) {
+    const std::vector<SnapshotSource>& restore) {
   if (!range.empty() && (range.first < 0 || range.last > internal::kMaxKeyGroup)) {
     return Status::InvalidArgument("key group range [" + std::to_string(range.first) + ", " +
                                    std::to_string(range.last) + "] is outside [0, " +
@@ -109,9 +127,9 @@ Result<std::unique_ptr<KeyedStateBackend>> OpenStateBackend(
   try {
     switch (kind) {
       case StateBackendKind::kMemory:
-        return internal::OpenMemoryStateBackend(work_dir, range, restore_dirs);
+        return internal::OpenMemoryStateBackend(work_dir, range, restore);
       case StateBackendKind::kRocksDb:
-        return internal::OpenRocksDbStateBackend(work_dir, range, restore_dirs);
+        return internal::OpenRocksDbStateBackend(work_dir, range, restore);
     }
   } catch (const std::exception& e) {
     return Status::Internal("open state backend in " + work_dir + ": " + e.what());

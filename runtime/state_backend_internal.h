@@ -29,8 +29,8 @@ Result<SnapshotFile> DescribeAndSyncFile(const std::string& dir, const std::stri
 
 // Backends. `work_dir` exists and is empty; `range` is valid.
 Result<std::unique_ptr<KeyedStateBackend>> OpenMemoryStateBackend(
-    const std::string& work_dir, KeyGroupRange range, const std::vector<std::string>& restore_dirs);
+    const std::string& work_dir, KeyGroupRange range, const std::vector<SnapshotSource>& restore);
 Result<std::unique_ptr<KeyedStateBackend>> OpenRocksDbStateBackend(
-    const std::string& work_dir, KeyGroupRange range, const std::vector<std::string>& restore_dirs);
+    const std::string& work_dir, KeyGroupRange range, const std::vector<SnapshotSource>& restore);
 
 }  // namespace faultline::runtime::internal

@@ -28,7 +28,7 @@ Entries Dump(KeyedStateBackend& backend) {
 std::unique_ptr<KeyedStateBackend> OpenOrFail(StateBackendKind kind, const std::string& work,
                                               KeyGroupRange range,
                                               const std::vector<std::string>& restore) {
-  auto backend = OpenStateBackend(kind, work, range, restore);
+  auto backend = OpenStateBackend(kind, work, range, WholeDirectories(restore));
   if (!backend.ok()) RC_FAIL("open: " + backend.status().ToString());
   return std::move(backend).value();
 }

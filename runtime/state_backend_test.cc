@@ -31,7 +31,7 @@ class StateBackendTest : public ::testing::TestWithParam<StateBackendKind> {
  protected:
   std::unique_ptr<KeyedStateBackend> Open(const std::string& work, KeyGroupRange range,
                                           const std::vector<std::string>& restore = {}) {
-    auto backend = OpenStateBackend(GetParam(), dir_.File(work), range, restore);
+    auto backend = OpenStateBackend(GetParam(), dir_.File(work), range, WholeDirectories(restore));
     EXPECT_TRUE(backend.ok()) << backend.status().ToString();
     return backend.ok() ? std::move(backend).value() : nullptr;
   }
@@ -111,13 +111,14 @@ TEST_P(StateBackendTest, AFlippedByteIsCaught) {
   Status verify = VerifySnapshotFiles(snap, *files);
   EXPECT_TRUE(verify.IsCorruption()) << verify.ToString();
   EXPECT_NE(verify.message().find(data.name), std::string::npos) << verify.ToString();
-  auto restored = OpenStateBackend(GetParam(), dir_.File("w2"), {0, 127}, {snap});
+  auto restored = OpenStateBackend(GetParam(), dir_.File("w2"), {0, 127}, WholeDirectories({snap}));
   ASSERT_FALSE(restored.ok());
   EXPECT_TRUE(restored.status().IsCorruption()) << restored.status().ToString();
 }
 
 TEST_P(StateBackendTest, MissingSnapshotIsCorruption) {
-  auto restored = OpenStateBackend(GetParam(), dir_.File("w"), {0, 127}, {dir_.File("nope")});
+  auto restored =
+      OpenStateBackend(GetParam(), dir_.File("w"), {0, 127}, WholeDirectories({dir_.File("nope")}));
   ASSERT_FALSE(restored.ok());
   EXPECT_TRUE(restored.status().IsCorruption()) << restored.status().ToString();
 }

@@ -240,9 +240,7 @@ class Worker {
         Send({{"type", "running"}, {"attempt", r.attempt}, {"task", r.task}});
       } else {
         nlohmann::json files = nlohmann::json::array();
-        for (const auto& f : r.files) {
-          files.push_back({{"name", f.name}, {"size", f.size}, {"crc32c", f.crc32c}});
-        }
+        for (const auto& f : r.files) files.push_back(SnapshotFileJson(f));
         Send({{"type", "ack"},
               {"attempt", r.attempt},
               {"task", r.task},

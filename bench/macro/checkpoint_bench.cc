@@ -34,8 +34,8 @@ Result<nlohmann::json> SnapshotCost(const std::string& dir, runtime::StateBacken
   for (const auto& f : files) bytes += f.size;
   backend.reset();
   Stopwatch restore;
-  ASSIGN_OR_RETURN(auto restored,
-                   runtime::OpenStateBackend(kind, JoinPath(dir, "restored"), all, {snap_dir}));
+  ASSIGN_OR_RETURN(auto restored, runtime::OpenStateBackend(kind, JoinPath(dir, "restored"), all,
+                                                            runtime::WholeDirectories({snap_dir})));
   const double restore_ms = restore.ElapsedSeconds() * 1000;
   if (static_cast<int64_t>(restored->ApproximateEntries()) < keys / 2) {
     return Status::Internal("restored backend holds " +
