@@ -133,6 +133,18 @@ nlohmann::json Targets(const nlohmann::json& r) {
   } else if (eps > 0) {  // smaller runs: the same rate, 10M events in 3 s
     add("checker events/s (10M in <= 3 s)", ">= 3333333", eps, eps >= 10'000'000 / 3.0);
   }
+  if (r.contains("checkpoint") && r["checkpoint"].contains("incremental")) {
+    const auto& inc = r["checkpoint"]["incremental"];
+    const double second = inc["second_over_first"]["median"].get<double>();
+    add("incremental checkpoint bytes / full (10% of keys changed)", "<= 0.2", second,
+        second <= 0.2, SpreadAt(r, "/checkpoint/incremental/second_over_first"), 0.2);
+    const double restore = inc["restore_incremental_over_full"]["median"].get<double>();
+    const bool within_noise =
+        inc["restore_incremental_over_full"].value("spread_wider_than_gap", false);
+    add("restore: incremental / full snapshot", "<= 1 (or within spread)", restore,
+        restore <= 1 || within_noise,
+        SpreadAt(r, "/checkpoint/incremental/restore_incremental_over_full"), 1);
+  }
   double harness = Num(r, "harness", "overhead_ms");
   add("harness overhead ms (empty scenario)", "<= 200", harness, harness <= 200);
   if (r.contains("shrink") && r["shrink"].contains("spread")) {
@@ -209,6 +221,18 @@ void PrintTable(const nlohmann::json& r) {
                 fmt(", restore %.1f ms", c["restore_ms"].get<double>()));
       }
     }
+  }
+  if (r.contains("checkpoint") && r["checkpoint"].contains("incremental")) {
+    const auto& c = r["checkpoint"]["incremental"];
+    std::printf("incremental checkpoints (rocksdb, %lld keys, %.0f%% changed per checkpoint)\n",
+                static_cast<long long>(c["keys"].get<int64_t>()), c["changed"].get<double>() * 100);
+    row("second checkpoint bytes / first (median, min-max)",
+        spread("%.3f", c["second_over_first"]));
+    row("later checkpoints / first (mean, max)",
+        fmt("%.3f", c["next_over_first_mean"].get<double>()) +
+            fmt(", %.3f", c["next_over_first_max"].get<double>()));
+    row("restore incremental / full (median, min-max)",
+        spread("%.2f", c["restore_incremental_over_full"]));
   }
   if (r.contains("recovery") && r["recovery"].contains("detection_ms")) {
     const auto& c = r["recovery"];
@@ -292,6 +316,9 @@ BenchOptions BenchOptions::Tiny() {
   o.throughput_keys = 100;
   o.loopback_seconds = 0.2;
   o.checkpoint_keys = {1000};
+  o.incremental_keys = 2000;
+  o.incremental_checkpoints = 2;
+  o.incremental_rounds = 1;
   o.recovery_rate = 1000;
   o.recovery_kills = 1;
   o.checker_events = 10'000;

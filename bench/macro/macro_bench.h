@@ -29,6 +29,10 @@ struct BenchOptions {
   int throughput_rounds = 3;  // interleaved rounds of the three modes
   double loopback_seconds = 1.0;
   std::vector<int64_t> checkpoint_keys = {10'000, 100'000, 1'000'000};
+  int64_t incremental_keys = 1'000'000;  // state of the incremental checkpoint benchmark
+  double incremental_changed = 0.1;      // fraction of the keys written before each checkpoint
+  int incremental_checkpoints = 8;       // after the first, per round
+  int incremental_rounds = 3;
   int64_t recovery_rate = 5'000;  // records/s of steady load while a worker is killed
   int recovery_kills = 3;
   int64_t checker_events = 10'000'000;
@@ -71,6 +75,12 @@ Result<nlohmann::json> MeasureFaultFs(const BenchOptions& options);
 
 // Snapshot duration and bytes of each state backend against its size in keys (the snapshot API
 // called directly, as a task does on a barrier), and the restore (open from snapshot) time.
+// Key `incremental`: RocksDB's incremental checkpoints after a full one of incremental_keys
+// keys, with incremental_changed of the keys written before each of incremental_checkpoints
+// more, in incremental_rounds rounds: second_over_first (bytes the second checkpoint added over
+// the first's; median and spread of the rounds), next_over_first_mean and _max (every later
+// checkpoint: compaction shows here), restore_incremental_over_full (restore time of the second
+// checkpoint over a full snapshot of the same state, round by round: RatioJson).
 Result<nlohmann::json> MeasureCheckpoints(const BenchOptions& options);
 
 // Worker SIGKILL under steady load, exactly-once, restarted at once as a supervisor would:
