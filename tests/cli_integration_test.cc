@@ -4,6 +4,7 @@
 #include <string>
 
 #include "base/test_util.h"
+#include "tests/scenario_runner.h"
 
 namespace {
 
@@ -48,4 +49,52 @@ TEST(Cli, ShrinkRefusesWhatItCannotShrinkWithExitTwo) {
   auto help = RunCommand(BinPath("faultline") + " shrink --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--budget RUNS"), std::string::npos) << help.out;
+}
+
+TEST(Cli, CoordinatorRefusesAParallelismOutsideItsKeyGroups) {
+  faultline::TempDir dir;
+  auto config = RunCommand(BinPath("faultline-node") + " example-config --dir " + dir.path() +
+                           " > " + dir.File("job.json"));
+  ASSERT_EQ(config.exit_code, 0) << config.out;
+  for (const char* flag :
+       {"--operator-parallelism 0", "--sink-parallelism 129", "--operator-parallelism x"}) {
+    auto r = RunCommand(BinPath("faultline-node") + " coordinator --config " +
+                        dir.File("job.json") + " " + flag + " 2>&1");
+    EXPECT_EQ(r.exit_code, 2) << flag << ": " << r.out;
+    EXPECT_NE(r.out.find(std::string(flag).substr(2, 10)), std::string::npos) << r.out;
+  }
+}
+
+// A rescale the run cannot carry out is refused before any node starts, naming the fault.
+TEST(Cli, RunRefusesARescaleItCannotCarryOut) {
+  faultline::ScenarioRunner runner;
+  const nlohmann::json base = {
+      {"name", "bad-rescale"},
+      {"mode", "exactly-once"},
+      {"duration_s", 2},
+      {"cluster", {{"workers", 2}, {"slots", 4}}},
+      {"job", {{"parallelism", {{"source", 2}, {"operator", 2}, {"sink", 2}}}}}};
+  struct Case {
+    nlohmann::json fault;
+    const char* says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{{"fault", "rescale"}, {"target", "worker-1"}, {"at_s", 1}}, "coordinator"},
+           {{{"fault", "rescale"},
+             {"target", "coordinator"},
+             {"at_s", 1},
+             {"params", {{"operator", 4}, {"sink", 3}}}},
+            "slots"},
+           {{{"fault", "rescale"},
+             {"target", "coordinator"},
+             {"at_s", 1},
+             {"params", {{"operators", 2}}}},
+            "operators"}}) {
+    nlohmann::json scenario = base;
+    scenario["nemesis"] = nlohmann::json::array({c.fault});
+    faultline::ScenarioRun r = runner.Run(scenario, "2>&1");
+    EXPECT_EQ(r.exit_code, 2) << c.fault.dump() << ": " << r.out;
+    EXPECT_NE(r.out.find("$.nemesis[0]"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(c.says), std::string::npos) << r.out;
+  }
 }

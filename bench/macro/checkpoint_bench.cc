@@ -19,6 +19,24 @@ namespace {
 
 constexpr int kMaxParallelism = 128;
 
+// Milliseconds to open a backend of `kind` from `source` (a restore), checked to hold `keys`
+// entries.
+Result<double> RestoreMs(runtime::StateBackendKind kind, const std::string& work,
+                         const runtime::SnapshotSource& source, int64_t keys) {
+  const runtime::KeyGroupRange all{0, kMaxParallelism - 1};
+  Stopwatch watch;
+  ASSIGN_OR_RETURN(auto restored, runtime::OpenStateBackend(kind, work, all, {source}));
+  const double ms = watch.ElapsedSeconds() * 1000;
+  if (static_cast<int64_t>(restored->ApproximateEntries()) < keys / 2) {
+    return Status::Internal("restored backend holds " +
+                            std::to_string(restored->ApproximateEntries()) + " of " +
+                            std::to_string(keys) + " keys");
+  }
+  restored.reset();
+  RETURN_IF_ERROR(RemoveAll(work));
+  return ms;
+}
+
 // Fills a backend of `kind` with `keys` count entries (as the count operator stores them),
 // snapshots it, and opens a new backend from the snapshot.
 Result<nlohmann::json> SnapshotCost(const std::string& dir, runtime::StateBackendKind kind,
@@ -39,16 +57,8 @@ Result<nlohmann::json> SnapshotCost(const std::string& dir, runtime::StateBacken
   uint64_t bytes = 0;
   for (const auto& f : files) bytes += f.size;
   backend.reset();
-  Stopwatch restore;
-  ASSIGN_OR_RETURN(auto restored, runtime::OpenStateBackend(kind, JoinPath(dir, "restored"), all,
-                                                            runtime::WholeDirectories({snap_dir})));
-  const double restore_ms = restore.ElapsedSeconds() * 1000;
-  if (static_cast<int64_t>(restored->ApproximateEntries()) < keys / 2) {
-    return Status::Internal("restored backend holds " +
-                            std::to_string(restored->ApproximateEntries()) + " of " +
-                            std::to_string(keys) + " keys");
-  }
-  restored.reset();
+  ASSIGN_OR_RETURN(double restore_ms,
+                   RestoreMs(kind, JoinPath(dir, "restored"), {.dir = snap_dir}, keys));
   RETURN_IF_ERROR(RemoveAll(dir));
   return nlohmann::json{{"keys", keys},          {"snapshot_ms", snapshot_ms}, {"bytes", bytes},
                         {"files", files.size()}, {"restore_ms", restore_ms},   {"fill_s", fill_s}};
@@ -73,24 +83,6 @@ uint64_t NewBytes(const std::vector<runtime::SnapshotFile>& files, std::set<std:
     if (f.shared.empty() || seen->insert(f.shared).second) bytes += f.size;
   }
   return bytes;
-}
-
-// Milliseconds to open a backend from `source` (a restore), checked to hold `keys` entries.
-Result<double> RestoreMs(const std::string& work, const runtime::SnapshotSource& source,
-                         int64_t keys) {
-  const runtime::KeyGroupRange all{0, kMaxParallelism - 1};
-  Stopwatch watch;
-  ASSIGN_OR_RETURN(auto restored, runtime::OpenStateBackend(runtime::StateBackendKind::kRocksDb,
-                                                            work, all, {source}));
-  const double ms = watch.ElapsedSeconds() * 1000;
-  if (static_cast<int64_t>(restored->ApproximateEntries()) < keys / 2) {
-    return Status::Internal("restored backend holds " +
-                            std::to_string(restored->ApproximateEntries()) + " of " +
-                            std::to_string(keys) + " keys");
-  }
-  restored.reset();
-  RETURN_IF_ERROR(RemoveAll(work));
-  return ms;
 }
 
 // One round of the incremental benchmark: options.incremental_keys keys, a first checkpoint
@@ -162,9 +154,10 @@ Result<nlohmann::json> MeasureIncremental(const BenchOptions& options) {
     // Alternate which restore goes first, so that neither always meets a warm page cache.
     for (int order = 0; order < 2; ++order) {
       const bool full_first = (r + order) % 2 == 0;
-      ASSIGN_OR_RETURN(double ms, RestoreMs(JoinPath(dir, "restore"),
-                                            full_first ? round.full : round.incremental,
-                                            options.incremental_keys));
+      ASSIGN_OR_RETURN(
+          double ms,
+          RestoreMs(runtime::StateBackendKind::kRocksDb, JoinPath(dir, "restore"),
+                    full_first ? round.full : round.incremental, options.incremental_keys));
       (full_first ? restore_full : restore_incremental).push_back(ms);
     }
     rounds.push_back(
