@@ -153,6 +153,11 @@ Result<std::vector<Spec>> ParseSpec(std::string_view name, std::string_view text
     ASSIGN_OR_RETURN(Spec term, ParseTerm(name, text, rest.substr(0, arrow)));
     chain.push_back(term);
     if (arrow == std::string_view::npos) break;
+    if (term.remaining < 0) {
+      return Status::InvalidArgument("failpoint " + std::string(name) + "=" + std::string(text) +
+                                     ": a term without N* never ends, so the terms after it "
+                                     "would never fire (write 1*off->1*crash)");
+    }
     rest.remove_prefix(arrow + 2);
   }
   return chain;

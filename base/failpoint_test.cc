@@ -55,8 +55,9 @@ TEST_F(FailpointTest, ProbabilityZeroNeverFiresAndHundredAlwaysFires) {
 TEST_F(FailpointTest, BadSpecsAndUnknownSitesAreRejectedByName) {
   Status unknown = Arm("no.such.site", "crash");
   EXPECT_NE(unknown.message().find("no.such.site"), std::string::npos);
-  for (const char* spec : {"explode", "sleep", "sleep(x)", "error(EWHAT)", "150%crash", "x*crash",
-                           "crash(3)", "error(5", "1*off->", "->crash", "crash->->crash"}) {
+  for (const char* spec :
+       {"explode", "sleep", "sleep(x)", "error(EWHAT)", "150%crash", "x*crash", "crash(3)",
+        "error(5", "1*off->", "->crash", "crash->->crash", "off->1*crash"}) {
     Status s = Arm("test.site", spec);
     EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << spec;
     EXPECT_NE(s.message().find(spec), std::string::npos) << s.message();

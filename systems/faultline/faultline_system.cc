@@ -1,5 +1,6 @@
 #include "systems/faultline/faultline_system.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include "base/file.h"
@@ -167,8 +168,9 @@ Status FaultlineSystem::CheckRescale(const std::string& target,
   if (!p.operator_parallelism && !p.sink_parallelism) return Status::Ok();  // drawn to fit
   int slots = 0;
   for (const auto& w : c.workers) slots += w.slots;
-  const int op = p.operator_parallelism.value_or(c.job.operator_parallelism);
-  const int sink = p.sink_parallelism.value_or(c.job.sink_parallelism);
+  // The one not given stays as it is now (the config's before the first rescale).
+  const int op = p.operator_parallelism.value_or(operator_parallelism_);
+  const int sink = p.sink_parallelism.value_or(sink_parallelism_);
   if (c.job.source_parallelism + op + sink > slots) {
     return Status::InvalidArgument("rescale to operator " + std::to_string(op) + ", sink " +
                                    std::to_string(sink) + ": with " +
@@ -191,8 +193,9 @@ Result<nlohmann::json> FaultlineSystem::Rescale(const std::string& target,
     int slots = 0;
     for (const auto& w : c.workers) slots += w.slots;
     std::vector<std::pair<int, int>> choices;
-    for (int o = 1; o <= p.max; ++o) {
-      for (int k = 1; k <= p.max; ++k) {
+    const int max = std::min(p.max, c.job.max_parallelism);
+    for (int o = 1; o <= max; ++o) {
+      for (int k = 1; k <= max; ++k) {
         bool fits = c.job.source_parallelism + o + k <= slots;
         bool same = o == operator_parallelism_ && k == sink_parallelism_;
         if (fits && !same) choices.emplace_back(o, k);
