@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <unordered_map>
 
 #include "base/crc32c.h"
@@ -40,6 +41,24 @@ bool NaturalLess(std::string_view a, std::string_view b) {
   return a.size() - i < b.size() - j;
 }
 
+// N of a name with "-chk-N" (a transaction of checkpoint N), -1 for one without.
+int64_t CheckpointOfName(std::string_view name) {
+  size_t at = name.find("-chk-");
+  if (at == std::string_view::npos) return -1;
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(name.data() + at + 5, name.data() + name.size(), id);
+  return ec == std::errc() ? id : -1;
+}
+
+// Transactions in checkpoint order, then in natural name order: a key's output moves to another
+// sink subtask at a rescale, and its epoch-N output (in the old subtask's file) came before its
+// epoch-N+1 output (in the new one's), whichever subtask's name sorts first.
+bool OutputFileLess(const std::string& a, const std::string& b) {
+  const int64_t ca = CheckpointOfName(a), cb = CheckpointOfName(b);
+  if (ca != cb) return ca < cb;
+  return NaturalLess(a, b);
+}
+
 struct OutputFile {
   std::string rel;  // relative to OUT
   bool committed;
@@ -47,7 +66,7 @@ struct OutputFile {
 };
 
 // The output files of `output_dir`: committed ones, then (with include_pending) pending ones,
-// each group in natural name order. Missing directories are empty.
+// each group in checkpoint order, then natural name order. Missing directories are empty.
 Result<std::vector<OutputFile>> ListOutputFiles(const std::string& output_dir,
                                                 bool include_pending) {
   std::vector<OutputFile> files;
@@ -59,7 +78,7 @@ Result<std::vector<OutputFile>> ListOutputFiles(const std::string& output_dir,
       if (names.status().IsNotFound()) continue;
       return names.status();
     }
-    std::sort(names->begin(), names->end(), NaturalLess);
+    std::sort(names->begin(), names->end(), OutputFileLess);
     for (const std::string& name : *names) {
       if (!name.starts_with("sink-")) continue;
       bool sealed = committed && name.ends_with(".seg");

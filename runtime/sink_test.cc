@@ -213,6 +213,22 @@ TEST(TransactionalSinkTest, RescaleDownAdoptsTheTransactionsOfARemovedSubtask) {
   for (const std::string& name : *pending) EXPECT_FALSE(name.starts_with("sink-2-")) << name;
 }
 
+// After a rescale a key's output moves from one sink subtask's files to another's: readers
+// take transactions in checkpoint order, so epoch 13 of sink-2 comes before epoch 14 of sink-0
+// although "sink-0" sorts first.
+TEST(TransactionalSinkTest, ReadersTakeTransactionsInCheckpointOrderAcrossSubtasks) {
+  TempDir dir;
+  auto old2 = OpenSink(dir.path(), 2, 1, {}, /*parallelism=*/3);
+  ASSERT_NE(old2, nullptr);
+  CommitEpoch(*old2, 13, {1});
+  auto new0 = OpenSink(dir.path(), 0, 2, {}, /*parallelism=*/1);
+  ASSERT_NE(new0, nullptr);
+  CommitEpoch(*new0, 14, {2});
+  std::vector<uint64_t> order;
+  for (const OutputEntry& e : Read(dir.path(), false)) order.push_back(e.record.id);
+  EXPECT_EQ(order, (IdList{1, 2}));
+}
+
 TEST(SinkOwnershipTest, EveryFormerSubtaskHasExactlyOneOwner) {
   for (int parallelism = 1; parallelism <= 5; ++parallelism) {
     for (int other = 0; other < 12; ++other) {
