@@ -124,6 +124,17 @@ Result<RescaleParams> ParseRescaleParams(const nlohmann::json& params, int max_p
   return p;
 }
 
+int TotalSlots(const runtime::ClusterConfig& c) {
+  int slots = 0;
+  for (const auto& w : c.workers) slots += w.slots;
+  return slots;
+}
+
+// Whether a job at these operator and sink parallelisms fits the workers' task slots.
+bool FitsSlots(const runtime::ClusterConfig& c, int operator_parallelism, int sink_parallelism) {
+  return c.job.source_parallelism + operator_parallelism + sink_parallelism <= TotalSlots(c);
+}
+
 }  // namespace
 
 FaultlineSystem::FaultlineSystem(FaultlineSystemOptions options)
@@ -166,18 +177,16 @@ Status FaultlineSystem::CheckRescale(const std::string& target,
   const runtime::ClusterConfig& c = cluster_->config();
   ASSIGN_OR_RETURN(RescaleParams p, ParseRescaleParams(params, c.job.max_parallelism));
   if (!p.operator_parallelism && !p.sink_parallelism) return Status::Ok();  // drawn to fit
-  int slots = 0;
-  for (const auto& w : c.workers) slots += w.slots;
   // The one not given stays as it is now (the config's before the first rescale).
   const int op = p.operator_parallelism.value_or(operator_parallelism_);
   const int sink = p.sink_parallelism.value_or(sink_parallelism_);
-  if (c.job.source_parallelism + op + sink > slots) {
+  if (!FitsSlots(c, op, sink)) {
     return Status::InvalidArgument("rescale to operator " + std::to_string(op) + ", sink " +
                                    std::to_string(sink) + ": with " +
                                    std::to_string(c.job.source_parallelism) +
                                    " sources that is more tasks "
                                    "than the workers' " +
-                                   std::to_string(slots) + " slots (cluster.slots)");
+                                   std::to_string(TotalSlots(c)) + " slots (cluster.slots)");
   }
   return Status::Ok();
 }
@@ -190,15 +199,12 @@ Result<nlohmann::json> FaultlineSystem::Rescale(const std::string& target,
   int op = p.operator_parallelism.value_or(operator_parallelism_);
   int sink = p.sink_parallelism.value_or(sink_parallelism_);
   if (!p.operator_parallelism && !p.sink_parallelism) {
-    int slots = 0;
-    for (const auto& w : c.workers) slots += w.slots;
     std::vector<std::pair<int, int>> choices;
     const int max = std::min(p.max, c.job.max_parallelism);
     for (int o = 1; o <= max; ++o) {
       for (int k = 1; k <= max; ++k) {
-        bool fits = c.job.source_parallelism + o + k <= slots;
         bool same = o == operator_parallelism_ && k == sink_parallelism_;
-        if (fits && !same) choices.emplace_back(o, k);
+        if (FitsSlots(c, o, k) && !same) choices.emplace_back(o, k);
       }
     }
     if (choices.empty()) {
